@@ -1,0 +1,44 @@
+// orrery: the command line. Thin: each command lives in its own cmd_*.cpp file; this file lists
+// them and maps errors to exit codes (0 ok, 2 bad input, 1 internal error, 130 interrupted).
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <vector>
+
+#include "command.hpp"
+#include "orrery/sim/problems.hpp"
+#include "orrery/sim/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Orrery: a GPU-cluster simulator and capacity planner.\n"
+      "Replays workload traces on modelled GPU clusters under scheduling policies and reports job\n"
+      "completion times, waits and utilization. Run 'orrery COMMAND --help' for each command.",
+      "orrery"};
+  app.set_version_flag("--version", std::string(orrery::sim::kVersion));
+  app.require_subcommand(1);
+  const std::vector<orrery::cli::Command> commands = {
+      orrery::cli::add_simulate(app),
+      orrery::cli::add_policies(app),
+      orrery::cli::add_validate(app),
+      orrery::cli::add_trace(app),
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    for (const auto& c : commands) {
+      if (c.app->parsed()) return c.run();
+    }
+    return 0;
+  } catch (const orrery::sim::InputError& e) {
+    for (const auto& p : e.problems()) std::cerr << "error: " << p.to_string() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << "\n"
+              << "This is a bug in Orrery; please report it with the command line and inputs.\n";
+    return 1;
+  }
+}

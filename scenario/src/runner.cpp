@@ -1,0 +1,191 @@
+#include <fmt/format.h>
+#include <unistd.h>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "orrery/policies/registry.hpp"
+#include "orrery/scenario/scenario.hpp"
+#include "orrery/traces/csv.hpp"
+#include "orrery/traces/line_reader.hpp"
+
+namespace orrery::scenario {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+RunContext load_workload(const Scenario& s) {
+  traces::ImportOptions opts;
+  opts.strict = s.strict;
+  traces::Imported imported = traces::import_trace(s.trace_path, s.trace_format, opts);
+  return RunContext{std::move(imported.workload), std::move(imported.report)};
+}
+
+std::vector<PolicyRun> run_scenario(const Scenario& s, const RunContext& ctx, unsigned threads,
+                                    const ScenarioProgress& progress, std::stop_token stop) {
+  const std::size_t n = s.policies.size();
+  std::vector<PolicyRun> runs(n);
+  std::vector<std::atomic<std::uint64_t>> done(n);
+  for (auto& d : done) d = 0;
+  std::atomic<std::size_t> next{0};
+  std::mutex error_mutex;
+  std::exception_ptr error;
+  const std::uint64_t total = ctx.workload.jobs.size() * n;
+  std::mutex progress_mutex;
+  auto worker = [&]() {
+    for (std::size_t i = next++; i < n; i = next++) {
+      try {
+        const PolicyChoice& choice = s.policies[i];
+        sim::Simulation sim(s.cluster, ctx.workload,
+                            policies::make_policy(choice.name, choice.params),
+                            policies::make_placer(s.placement),
+                            std::make_unique<sim::ObservedRuntime>(), s.options);
+        if (progress) {
+          sim.set_progress([&, i](const sim::Progress& p) {
+            done[i] = p.jobs_done;
+            std::uint64_t sum = 0;
+            for (auto& d : done) sum += d;
+            std::lock_guard lock(progress_mutex);
+            progress(sum, total);
+          });
+        }
+        runs[i] = PolicyRun{choice, sim.run(stop)};
+      } catch (...) {
+        std::lock_guard lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+    }
+  };
+  unsigned t = threads == 0 ? std::max(1U, std::thread::hardware_concurrency()) : threads;
+  t = static_cast<unsigned>(std::min<std::size_t>(t, n));
+  {
+    std::vector<std::jthread> pool;
+    for (unsigned k = 1; k < t; ++k) pool.emplace_back(worker);
+    worker();
+  }
+  if (error) std::rethrow_exception(error);
+  const std::string trace_hash = ctx.import.sha256;
+  for (auto& r : runs) {
+    auto& inputs = r.result.manifest.inputs;
+    inputs.emplace_back("trace", s.trace_path + " sha256:" + trace_hash);
+    if (!s.path.empty())
+      inputs.emplace_back("scenario", s.path + " sha256:" + traces::sha256_file(s.path));
+    if (s.cluster_source != "inline" && !s.cluster_source.empty() && fs::exists(s.cluster_source)) {
+      inputs.emplace_back("cluster",
+                          s.cluster_source + " sha256:" + traces::sha256_file(s.cluster_source));
+    }
+  }
+  return runs;
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw sim::InputError(path, "cannot write: " + std::string(std::strerror(errno)));
+  const std::size_t written = std::fwrite(content.data(), 1, content.size(), f);
+  const bool flushed = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  const int err = errno;
+  const bool closed = std::fclose(f) == 0;
+  if (written != content.size() || !flushed || !closed) {
+    std::remove(tmp.c_str());
+    throw sim::InputError(path, "write failed (" + std::string(std::strerror(err ? err : EIO)) +
+                                    "); nothing was left in its place");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    std::remove(tmp.c_str());
+    throw sim::InputError(path, "cannot rename into place: " + std::string(std::strerror(e)));
+  }
+}
+
+namespace {
+std::string opt_seconds(const std::optional<sim::SimTime>& t) {
+  return t ? traces::format_seconds(t->ms()) : std::string();
+}
+json quantiles_json(const sim::Quantiles& q) {
+  return {{"mean", q.mean}, {"p50", q.p50}, {"p95", q.p95}, {"p99", q.p99}, {"max", q.max}};
+}
+}  // namespace
+
+json summary_json(const sim::Summary& s, const sim::Manifest& m) {
+  return {{"policy", m.policy},
+          {"placement", m.placement},
+          {"jobs", s.jobs},
+          {"completed", s.completed},
+          {"failed", s.failed},
+          {"rejected", s.rejected},
+          {"unfinished", s.unfinished},
+          {"jct_s", quantiles_json(s.jct_s)},
+          {"wait_s", quantiles_json(s.wait_s)},
+          {"makespan_s", s.makespan_s},
+          {"gpu_utilization", s.gpu_utilization},
+          {"gpu_hours_allocated", s.gpu_hours_allocated},
+          {"preemptions", s.preemptions},
+          {"fingerprint", m.fingerprint},
+          {"cancelled", m.cancelled}};
+}
+
+void write_run(const PolicyRun& run, const Scenario& s, const RunContext& ctx,
+               const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw sim::InputError(dir, "cannot create the output folder: " + ec.message());
+  const sim::Workload& w = ctx.workload;
+  const sim::RunResult& r = run.result;
+  std::string jobs =
+      "job_id,submit_s,start_s,end_s,wait_s,jct_s,gpus,nodes,preemptions,status,user,queue\n";
+  jobs.reserve(r.jobs.size() * 80);
+  for (const sim::JobOutcome& o : r.jobs) {
+    const sim::JobSpec& spec = w.jobs[o.job];
+    jobs += traces::csv_escape(spec.id);
+    jobs += ',' + traces::format_seconds(o.submit.ms());
+    jobs += ',' + opt_seconds(o.start);
+    jobs += ',' + opt_seconds(o.end);
+    jobs += ',' + (o.start ? traces::format_seconds((*o.start - o.submit).ms()) : std::string());
+    jobs += ',' + (o.end ? traces::format_seconds((*o.end - o.submit).ms()) : std::string());
+    jobs += ',' + traces::format_seconds(static_cast<std::int64_t>(o.gpu_milli));
+    jobs += ',' + std::to_string(o.nodes);
+    jobs += ',' + std::to_string(o.preemptions);
+    jobs += ',';
+    jobs += sim::to_string(o.status);
+    jobs += ',' + traces::csv_escape(w.users[spec.user]);
+    jobs += ',' + traces::csv_escape(w.queues[spec.queue]);
+    jobs += '\n';
+  }
+  write_file_atomic(dir + "/jobs.csv", jobs);
+  std::string ts = "time_s,gpus_allocated,gpus_total,jobs_running,jobs_pending\n";
+  for (const sim::Sample& x : r.timeseries) {
+    ts += traces::format_seconds(x.time.ms()) + ',' +
+          traces::format_seconds(static_cast<std::int64_t>(x.gpu_milli_allocated)) + ',' +
+          std::to_string(x.gpus_total) + ',' + std::to_string(x.jobs_running) + ',' +
+          std::to_string(x.jobs_pending) + '\n';
+  }
+  write_file_atomic(dir + "/timeseries.csv", ts);
+  write_file_atomic(dir + "/summary.json", summary_json(r.summary, r.manifest).dump(2) + "\n");
+  json inputs = json::object();
+  for (const auto& [what, hash] : r.manifest.inputs) inputs[what] = hash;
+  json import_report = {{"format", ctx.import.format},
+                        {"rows", ctx.import.rows},
+                        {"jobs", ctx.import.jobs},
+                        {"dropped", ctx.import.dropped},
+                        {"adjusted", ctx.import.adjusted}};
+  json manifest = {{"orrery_version", r.manifest.orrery_version},
+                   {"policy", {{"name", run.policy.name}, {"params", run.policy.params}}},
+                   {"placement", r.manifest.placement},
+                   {"runtime_model", r.manifest.runtime_model},
+                   {"seed", r.manifest.seed},
+                   {"inputs", inputs},
+                   {"import", import_report},
+                   {"scenario", scenario_json(s)},
+                   {"events", r.manifest.events},
+                   {"fingerprint", r.manifest.fingerprint},
+                   {"cancelled", r.manifest.cancelled},
+                   {"wall_seconds", r.manifest.wall_seconds}};
+  write_file_atomic(dir + "/manifest.json", manifest.dump(2) + "\n");
+}
+
+}  // namespace orrery::scenario

@@ -1,0 +1,363 @@
+#include "orrery/scenario/scenario.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "orrery/policies/registry.hpp"
+
+namespace orrery::scenario {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Reads typed members of one JSON object, recording problems under `path` (e.g. "pools[1]").
+class ObjectReader {
+ public:
+  ObjectReader(const json& j, std::string where, std::string path, sim::Problems& problems)
+      : j_(j), where_(std::move(where)), path_(std::move(path)), problems_(problems) {
+    if (!j_.is_object()) {
+      problems_.add(loc(""), "must be a JSON object, got " + kind(j_));
+      ok_ = false;
+    }
+  }
+  bool ok() const { return ok_; }
+  std::string loc(const std::string& key) const {
+    std::string p = path_;
+    if (!key.empty()) p += (p.empty() ? "" : ".") + key;
+    return where_ + (p.empty() ? "" : ": " + p);
+  }
+  bool has(const std::string& key) {
+    seen_.insert(key);
+    return ok_ && j_.contains(key) && !j_.at(key).is_null();
+  }
+  const json& at(const std::string& key) const { return j_.at(key); }
+
+  std::optional<std::string> string(const std::string& key, bool required) {
+    if (!has(key)) {
+      if (required) problems_.add(loc(key), "is required");
+      return std::nullopt;
+    }
+    const json& v = j_.at(key);
+    if (!v.is_string()) {
+      problems_.add(loc(key), "must be a string, got " + kind(v));
+      return std::nullopt;
+    }
+    return v.get<std::string>();
+  }
+
+  std::optional<double> number(const std::string& key, bool required, double min, double max) {
+    if (!has(key)) {
+      if (required) problems_.add(loc(key), "is required");
+      return std::nullopt;
+    }
+    const json& v = j_.at(key);
+    if (!v.is_number()) {
+      problems_.add(loc(key), "must be a number, got " + kind(v));
+      return std::nullopt;
+    }
+    const double x = v.get<double>();
+    if (x < min) {
+      problems_.add(loc(key), "must be >= " + num(min) + ", got " + v.dump());
+      return std::nullopt;
+    }
+    if (x > max) {
+      problems_.add(loc(key), "must be <= " + num(max) + ", got " + v.dump());
+      return std::nullopt;
+    }
+    return x;
+  }
+
+  std::optional<std::uint64_t> integer(const std::string& key, bool required, double min,
+                                       double max) {
+    auto x = number(key, required, min, max);
+    if (!x) return std::nullopt;
+    if (*x != static_cast<double>(static_cast<std::uint64_t>(*x))) {
+      problems_.add(loc(key), "must be a whole number, got " + j_.at(key).dump());
+      return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(*x);
+  }
+
+  std::optional<bool> boolean(const std::string& key) {
+    if (!has(key)) return std::nullopt;
+    const json& v = j_.at(key);
+    if (!v.is_boolean()) {
+      problems_.add(loc(key), "must be true or false, got " + kind(v));
+      return std::nullopt;
+    }
+    return v.get<bool>();
+  }
+
+  void finish() {
+    if (!ok_) return;
+    for (const auto& [key, value] : j_.items()) {
+      if (!seen_.count(key)) {
+        std::string known;
+        for (const auto& k : seen_) known += (known.empty() ? "" : ", ") + k;
+        problems_.add(loc(key), "unknown key (known: " + known + ")");
+      }
+    }
+  }
+
+  static std::string kind(const json& v) {
+    if (v.is_string()) return "a string " + v.dump();
+    if (v.is_number()) return "the number " + v.dump();
+    if (v.is_boolean()) return v.dump();
+    if (v.is_null()) return "null";
+    if (v.is_array()) return "an array";
+    return "an object";
+  }
+  static std::string num(double x) {
+    std::ostringstream s;
+    s << x;
+    return s.str();
+  }
+
+ private:
+  const json& j_;
+  std::string where_, path_;
+  sim::Problems& problems_;
+  std::set<std::string> seen_;
+  bool ok_ = true;
+};
+
+std::string resolve(const std::string& base_file, const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute() || base_file.empty()) return p;
+  return (fs::path(base_file).parent_path() / p).lexically_normal().string();
+}
+
+}  // namespace
+
+json json_read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw sim::InputError(path, "cannot open: " + std::string(std::strerror(errno)));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    return json::parse(ss.str());
+  } catch (const json::parse_error& e) {
+    std::string msg = e.what();
+    const auto at = msg.find("parse error");
+    throw sim::InputError(path,
+                          "invalid JSON: " + (at == std::string::npos ? msg : msg.substr(at)));
+  }
+}
+
+sim::ClusterSpec parse_cluster(const json& j, const std::string& where, sim::Problems& problems) {
+  sim::ClusterSpec spec;
+  ObjectReader r(j, where, "", problems);
+  if (!r.ok()) return spec;
+  spec.name = r.string("name", false).value_or("");
+  if (!r.has("pools")) {
+    problems.add(r.loc("pools"), "is required (a list of node pools)");
+  } else if (!r.at("pools").is_array() || r.at("pools").empty()) {
+    problems.add(r.loc("pools"), "must be a non-empty array of node pools");
+  } else {
+    std::set<std::string> names;
+    const json& pools = r.at("pools");
+    for (std::size_t i = 0; i < pools.size(); ++i) {
+      const std::string path = "pools[" + std::to_string(i) + "]";
+      ObjectReader p(pools[i], where, path, problems);
+      if (!p.ok()) continue;
+      sim::NodePoolSpec pool;
+      pool.name = p.string("name", false).value_or("pool" + std::to_string(i));
+      if (!names.insert(pool.name).second)
+        problems.add(p.loc("name"), "duplicate pool name \"" + pool.name + "\"");
+      pool.gpu_type = p.string("gpu_type", false).value_or("");
+      if (auto v = p.integer("gpus_per_node", true, 0, 64))
+        pool.gpus_per_node = static_cast<std::uint32_t>(*v);
+      if (pool.gpus_per_node > 0 && pool.gpu_type.empty())
+        problems.add(p.loc("gpu_type"), "is required for a pool with GPUs");
+      if (auto v = p.integer("nodes", true, 1, 1'000'000))
+        pool.nodes = static_cast<std::uint32_t>(*v);
+      if (auto v = p.integer("cpu_cores", false, 1, 100'000))
+        pool.cpu_cores = static_cast<std::uint32_t>(*v);
+      if (auto v = p.number("memory_gib", false, 1, 1e6))
+        pool.memory_mib = static_cast<std::uint64_t>(*v * 1024.0);
+      if (auto v = p.integer("nvlink_domain", false, 0, 64)) {
+        pool.nvlink_domain = static_cast<std::uint32_t>(*v);
+        if (pool.nvlink_domain > 0 && pool.gpus_per_node % pool.nvlink_domain != 0) {
+          problems.add(p.loc("nvlink_domain"), "must divide gpus_per_node (" +
+                                                   std::to_string(pool.gpus_per_node) + "), got " +
+                                                   std::to_string(*v));
+        }
+      }
+      p.finish();
+      spec.pools.push_back(pool);
+    }
+  }
+  if (r.has("topology")) {
+    ObjectReader t(r.at("topology"), where, "topology", problems);
+    if (t.ok()) {
+      if (auto v = t.integer("nodes_per_rack", false, 1, 1e6))
+        spec.topology.nodes_per_rack = static_cast<std::uint32_t>(*v);
+      if (auto v = t.number("nvlink_gbps", false, 0.001, 1e6)) spec.topology.nvlink_gbps = *v;
+      if (auto v = t.number("pcie_gbps", false, 0.001, 1e6)) spec.topology.pcie_gbps = *v;
+      if (auto v = t.number("node_link_gbps", false, 0.001, 1e6)) spec.topology.node_link_gbps = *v;
+      if (auto v = t.number("rack_uplink_gbps", false, 0.001, 1e6))
+        spec.topology.rack_uplink_gbps = *v;
+      t.finish();
+    }
+  }
+  r.finish();
+  std::uint64_t gpus = 0;
+  for (const auto& p : spec.pools) gpus += std::uint64_t{p.gpus_per_node} * p.nodes;
+  if (gpus > 10'000'000)
+    problems.add(where + ": pools",
+                 "more than 10 million GPUs in total (" + std::to_string(gpus) + ")");
+  return spec;
+}
+
+sim::ClusterSpec load_cluster(const std::string& path) {
+  sim::Problems problems;
+  sim::ClusterSpec spec = parse_cluster(json_read_file(path), path, problems);
+  problems.throw_if_any();
+  return spec;
+}
+
+void validate(const Scenario& s, sim::Problems& problems) {
+  const std::string where = s.path.empty() ? "scenario" : s.path;
+  if (s.policies.empty()) problems.add(where + ": policies", "at least one policy is required");
+  for (std::size_t i = 0; i < s.policies.size(); ++i) {
+    try {
+      policies::make_policy(s.policies[i].name, s.policies[i].params,
+                            where + ": policies[" + std::to_string(i) + "]");
+    } catch (const sim::InputError& e) {
+      for (const auto& p : e.problems()) problems.add(p.where, p.what);
+    }
+  }
+  if (!policies::has_placer(s.placement)) {
+    try {
+      policies::make_placer(s.placement, where + ": placement");
+    } catch (const sim::InputError& e) {
+      for (const auto& p : e.problems()) problems.add(p.where, p.what);
+    }
+  }
+  if (s.trace_path.empty()) {
+    problems.add(where + ": workload.trace", "is required");
+  } else if (!fs::exists(s.trace_path)) {
+    problems.add(where + ": workload.trace", "file not found: " + s.trace_path);
+  }
+  if (s.cluster.pools.empty()) problems.add(where + ": cluster", "has no node pools");
+  if (s.options.sample_interval.ms() <= 0)
+    problems.add(where + ": options.sample_interval_s", "must be > 0");
+}
+
+Scenario load_scenario(const std::string& path) {
+  sim::Problems problems;
+  const json j = json_read_file(path);
+  Scenario s;
+  s.path = path;
+  ObjectReader r(j, path, "", problems);
+  if (!r.ok()) problems.throw_if_any();
+  s.name = r.string("name", false).value_or(fs::path(path).stem().string());
+  if (!r.has("cluster")) {
+    problems.add(r.loc("cluster"), "is required (a file name or an inline cluster object)");
+  } else if (r.at("cluster").is_string()) {
+    s.cluster_source = resolve(path, r.at("cluster").get<std::string>());
+    try {
+      s.cluster = load_cluster(s.cluster_source);
+    } catch (const sim::InputError& e) {
+      for (const auto& p : e.problems()) problems.add(p.where, p.what);
+    }
+  } else {
+    s.cluster_source = "inline";
+    s.cluster = parse_cluster(r.at("cluster"), path + ": cluster", problems);
+  }
+  if (!r.has("workload")) {
+    problems.add(r.loc("workload"), "is required ({\"trace\": FILE, \"format\": \"auto\"})");
+  } else {
+    ObjectReader w(r.at("workload"), path, "workload", problems);
+    if (w.ok()) {
+      if (auto t = w.string("trace", true)) s.trace_path = resolve(path, *t);
+      s.trace_format = w.string("format", false).value_or("auto");
+      s.strict = w.boolean("strict").value_or(false);
+      w.finish();
+    }
+  }
+  if (!r.has("policies")) {
+    problems.add(r.loc("policies"),
+                 "is required (a list of policy names or {\"name\", \"params\"} objects)");
+  } else if (!r.at("policies").is_array()) {
+    problems.add(r.loc("policies"), "must be an array");
+  } else {
+    const json& list = r.at("policies");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string pp = "policies[" + std::to_string(i) + "]";
+      if (list[i].is_string()) {
+        s.policies.push_back({list[i].get<std::string>(), json::object()});
+      } else {
+        ObjectReader p(list[i], path, pp, problems);
+        if (!p.ok()) continue;
+        PolicyChoice c;
+        c.name = p.string("name", true).value_or("");
+        if (p.has("params")) c.params = p.at("params");
+        p.finish();
+        s.policies.push_back(c);
+      }
+    }
+  }
+  s.placement = r.string("placement", false).value_or("pack");
+  if (auto v = r.integer("seed", false, 0, 9.0e15)) s.options.seed = *v;
+  if (r.has("options")) {
+    ObjectReader o(r.at("options"), path, "options", problems);
+    if (o.ok()) {
+      if (auto v = o.number("sample_interval_s", false, 0.001, 1e9))
+        s.options.sample_interval = sim::SimTime::from_seconds(*v);
+      if (auto v = o.number("scheduler_interval_s", false, 0, 1e6))
+        s.options.scheduler_interval = sim::SimTime::from_seconds(*v);
+      if (auto v = o.number("end_time_s", false, 0, 1e12))
+        s.options.end_time = sim::SimTime::from_seconds(*v);
+      if (auto v = o.boolean("replay_observed_failures")) s.options.replay_observed_failures = *v;
+      o.finish();
+    }
+  }
+  r.finish();
+  if (problems.empty()) validate(s, problems);
+  problems.throw_if_any();
+  return s;
+}
+
+json scenario_json(const Scenario& s) {
+  json pols = json::array();
+  for (const auto& p : s.policies) pols.push_back({{"name", p.name}, {"params", p.params}});
+  json pools = json::array();
+  for (const auto& p : s.cluster.pools) {
+    pools.push_back({{"name", p.name},
+                     {"gpu_type", p.gpu_type},
+                     {"gpus_per_node", p.gpus_per_node},
+                     {"nodes", p.nodes},
+                     {"cpu_cores", p.cpu_cores},
+                     {"memory_gib", static_cast<double>(p.memory_mib) / 1024.0},
+                     {"nvlink_domain", p.nvlink_domain}});
+  }
+  const auto& t = s.cluster.topology;
+  return {
+      {"name", s.name},
+      {"cluster",
+       {{"name", s.cluster.name},
+        {"source", s.cluster_source},
+        {"pools", pools},
+        {"topology",
+         {{"nodes_per_rack", t.nodes_per_rack},
+          {"nvlink_gbps", t.nvlink_gbps},
+          {"pcie_gbps", t.pcie_gbps},
+          {"node_link_gbps", t.node_link_gbps},
+          {"rack_uplink_gbps", t.rack_uplink_gbps}}}}},
+      {"workload", {{"trace", s.trace_path}, {"format", s.trace_format}, {"strict", s.strict}}},
+      {"policies", pols},
+      {"placement", s.placement},
+      {"seed", s.options.seed},
+      {"options",
+       {{"sample_interval_s", s.options.sample_interval.seconds()},
+        {"scheduler_interval_s", s.options.scheduler_interval.seconds()},
+        {"end_time_s", s.options.end_time ? json(s.options.end_time->seconds()) : json(nullptr)},
+        {"replay_observed_failures", s.options.replay_observed_failures}}}};
+}
+
+}  // namespace orrery::scenario

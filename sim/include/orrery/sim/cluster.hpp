@@ -1,0 +1,137 @@
+// The modelled GPU cluster: its description (ClusterSpec) and its allocation state (Cluster).
+//
+// A cluster is a list of node pools; each pool is `nodes` identical nodes with one GPU type.
+// Every node and every GPU has a dense id (node ids run pool by pool; GPU ids node by node), so
+// placements, observers and the topology graph can address them directly.
+// Allocation state is kept per GPU in thousandths (shared GPUs) and per node for CPU and memory;
+// `allocate` refuses to double-book anything (a violated invariant is a bug: it throws
+// std::logic_error in every build type, because a wrong answer is worse than a stopped run).
+//
+//   ClusterSpec spec;
+//   spec.pools.push_back({.name = "a100", .gpu_type = "A100-80", .gpus_per_node = 8, .nodes = 16});
+//   Cluster cluster(spec);
+//   cluster.total_gpus();  // 128
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "orrery/sim/bitset.hpp"
+#include "orrery/sim/topology.hpp"
+
+namespace orrery::sim {
+
+struct NodePoolSpec {
+  std::string name;
+  std::string gpu_type;  // e.g. "A100-80", "V100"; empty for CPU-only pools
+  std::uint32_t gpus_per_node = 8;
+  std::uint32_t cpu_cores = 64;           // per node
+  std::uint64_t memory_mib = 512 * 1024;  // per node
+  std::uint32_t nodes = 1;
+  std::uint32_t nvlink_domain =
+      0;  // GPUs per NVLink domain inside a node; 0 = all GPUs of the node
+};
+
+struct ClusterSpec {
+  std::string name;
+  std::vector<NodePoolSpec> pools;
+  TopologySpec topology;
+};
+
+// A job's demand resolved against a cluster: the GPU type is a pool-type id of this cluster.
+struct Demand {
+  static constexpr std::uint32_t kAnyType = 0xffffffffU;
+  std::uint32_t tasks = 1;
+  std::uint32_t gpu_milli = 0;  // per task
+  std::uint32_t gpu_type = kAnyType;
+  std::uint32_t cpu_milli = 0;
+  std::uint64_t memory_mib = 0;
+
+  std::uint32_t gpus_per_task() const {
+    return gpu_milli >= 1000 ? gpu_milli / 1000 : (gpu_milli > 0 ? 1 : 0);
+  }
+  std::uint32_t milli_per_gpu() const { return gpu_milli >= 1000 ? 1000 : gpu_milli; }
+  std::uint64_t total_gpu_milli() const { return std::uint64_t{tasks} * gpu_milli; }
+};
+
+// Where each task of a job runs. Task i occupies gpus[i*g .. (i+1)*g) with g = gpus_per_task,
+// each at `milli_per_gpu` thousandths, and CPU/memory on node task_nodes[i].
+struct Placement {
+  std::vector<std::uint32_t> task_nodes;
+  std::vector<std::uint32_t> gpus;
+  std::uint32_t milli_per_gpu = 1000;
+
+  bool empty() const { return task_nodes.empty(); }
+  std::uint32_t distinct_nodes() const;
+};
+
+struct Node {
+  std::uint32_t pool = 0;
+  std::uint32_t rack = 0;       // global rack id
+  std::uint32_t first_gpu = 0;  // global id of the node's first GPU
+  std::uint32_t gpus = 0;
+  std::uint32_t free_gpus = 0;  // GPUs with nothing allocated on them
+  std::uint32_t free_cpu_milli = 0;
+  std::uint64_t free_memory_mib = 0;
+};
+
+class Cluster {
+ public:
+  explicit Cluster(const ClusterSpec& spec);
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  const ClusterSpec& spec() const { return spec_; }
+  const Topology& topology() const { return *topology_; }
+  std::span<const Node> nodes() const { return nodes_; }
+  const Node& node(std::uint32_t id) const { return nodes_[id]; }
+  std::uint32_t node_count() const { return static_cast<std::uint32_t>(nodes_.size()); }
+  std::uint32_t total_gpus() const { return static_cast<std::uint32_t>(gpu_used_milli_.size()); }
+  std::uint32_t gpu_used_milli(std::uint32_t gpu) const { return gpu_used_milli_[gpu]; }
+  std::uint64_t allocated_gpu_milli() const { return allocated_gpu_milli_; }
+  // Fully-free GPUs of one type (kAnyType: all types).
+  std::uint64_t free_whole_gpus(std::uint32_t type = Demand::kAnyType) const;
+
+  // GPU types present, by id; pool_type(p) gives a pool's type id.
+  const std::vector<std::string>& gpu_types() const { return type_names_; }
+  std::optional<std::uint32_t> find_gpu_type(std::string_view name) const;
+  std::uint32_t pool_type(std::uint32_t pool) const { return pool_type_[pool]; }
+  bool pool_matches(std::uint32_t pool, const Demand& d) const {
+    return d.gpu_type == Demand::kAnyType || pool_type_[pool] == d.gpu_type;
+  }
+
+  // Nodes of a pool with exactly k fully-free GPUs (0 <= k <= gpus_per_node).
+  const DynamicBitset& nodes_with_free(std::uint32_t pool, std::uint32_t k) const {
+    return free_index_[pool][k];
+  }
+  std::uint32_t pool_first_node(std::uint32_t pool) const { return pool_first_node_[pool]; }
+  std::uint32_t pool_node_count(std::uint32_t pool) const { return spec_.pools[pool].nodes; }
+
+  // Could the demand be placed on this cluster when it is empty? (Answers "never fits".)
+  bool fits_when_empty(const Demand& d) const;
+  // Can one task of the demand go on this node now (ignoring the rest of the gang)?
+  bool task_fits_node(const Demand& d, std::uint32_t node) const;
+
+  void allocate(const Demand& d, const Placement& p);
+  void release(const Demand& d, const Placement& p);
+
+ private:
+  void set_free_gpus(std::uint32_t node, std::uint32_t free);
+
+  ClusterSpec spec_;
+  std::unique_ptr<Topology> topology_;
+  std::vector<Node> nodes_;
+  std::vector<std::uint16_t> gpu_used_milli_;
+  std::vector<std::string> type_names_;
+  std::vector<std::uint32_t> pool_type_;
+  std::vector<std::uint32_t> pool_first_node_;
+  std::vector<std::vector<DynamicBitset>> free_index_;  // [pool][free gpus] -> local node bits
+  std::vector<std::uint64_t> free_whole_by_type_;
+  std::uint64_t allocated_gpu_milli_ = 0;
+};
+
+}  // namespace orrery::sim

@@ -1,0 +1,73 @@
+// RunResult: everything a simulation run produced, immutable once returned.
+//
+// Per-job outcomes, the sampled time series, a Summary of the headline figures, and a Manifest
+// that says exactly what produced it (inputs and their hashes, seed, version, policy, wall time
+// and a fingerprint of the event sequence: equal fingerprints mean identical schedules).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "orrery/sim/job.hpp"
+#include "orrery/sim/observer.hpp"
+#include "orrery/sim/time.hpp"
+
+namespace orrery::sim {
+
+struct JobOutcome {
+  JobIndex job = 0;
+  SimTime submit;
+  std::optional<SimTime> start;  // first start
+  std::optional<SimTime> end;
+  JobStatus status = JobStatus::kUnfinished;
+  std::uint64_t gpu_milli = 0;  // total over tasks
+  std::uint32_t nodes = 0;      // distinct nodes of the last placement
+  std::uint32_t preemptions = 0;
+};
+
+struct Quantiles {
+  double mean = 0, p50 = 0, p95 = 0, p99 = 0, max = 0;
+};
+
+struct Summary {
+  std::uint64_t jobs = 0;
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;      // failed or killed (as observed, or retries exhausted)
+  std::uint64_t rejected = 0;    // can never fit on the cluster
+  std::uint64_t unfinished = 0;  // still pending/running when the run stopped
+  Quantiles jct_s;               // over jobs that ended (completed, failed, killed)
+  Quantiles wait_s;              // over jobs that started
+  double makespan_s = 0;         // last end - first submit
+  double gpu_utilization = 0;    // allocated GPU-time / (GPUs x makespan)
+  double gpu_hours_allocated = 0;
+  std::uint64_t preemptions = 0;
+};
+
+struct Manifest {
+  std::string orrery_version;
+  std::string policy;
+  std::string placement;
+  std::string runtime_model;
+  std::uint64_t seed = 0;
+  std::vector<std::pair<std::string, std::string>> inputs;  // (what, sha256 or description)
+  std::uint64_t events = 0;
+  std::string fingerprint;  // 16 hex digits, FNV-1a over the event log
+  double wall_seconds = 0;  // the only field that differs between identical runs
+  bool cancelled = false;
+};
+
+struct RunResult {
+  std::vector<JobOutcome> jobs;
+  std::vector<Sample> timeseries;
+  Summary summary;
+  Manifest manifest;
+};
+
+Quantiles quantiles(std::vector<double> values);
+Summary summarize(const std::vector<JobOutcome>& jobs, double gpu_ms_allocated,
+                  std::uint32_t gpus_total);
+
+}  // namespace orrery::sim

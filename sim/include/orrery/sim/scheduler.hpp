@@ -1,0 +1,111 @@
+// The interfaces a scheduling policy, a placement strategy and a runtime model implement.
+//
+// In the spirit of the Kubernetes scheduling framework, a policy only implements the extension
+// points it needs:
+//   - queue order: `queue_key` gives a job its place when it (re)joins the pending queue;
+//   - the pass: `schedule` is called once per scheduling cycle with a SchedulingContext through
+//     which it starts and preempts jobs. Queue policies use the ready-made greedy passes in
+//     policies/; round-based policies (Gavel, Themis) write their own whole pass and ask to be
+//     woken with `request_wakeup`.
+// Placement (filter and score of nodes for a job's tasks) is a separate Placer, so any policy
+// runs with any placement. Expected outcomes are values: a job that does not fit gets
+// std::nullopt from find_placement, never an exception.
+//
+//   class Fifo : public Policy {
+//     QueueKey queue_key(const SchedulingContext& c, JobIndex j) const override {
+//       return {c.job(j).submit.ms(), 0};
+//     }
+//     void schedule(SchedulingContext& c) override { greedy_pass(c, Blocking::kHeadOfLine); }
+//   };
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "orrery/sim/cluster.hpp"
+#include "orrery/sim/job.hpp"
+#include "orrery/sim/pending_queue.hpp"
+#include "orrery/sim/time.hpp"
+
+namespace orrery::sim {
+
+// The engine's view of one job while it is simulated.
+struct JobRuntime {
+  JobStatus status = JobStatus::kPending;
+  bool arrived = false;
+  std::optional<SimTime> first_start;
+  std::optional<SimTime> end;
+  SimTime last_start;          // start of the current (or last) run segment
+  SimTime remaining_work;      // reference-hardware milliseconds still to run
+  SimTime expected_end;        // when the current segment will finish, if undisturbed
+  double speed = 1.0;          // reference-work milliseconds per simulated millisecond
+  double attained_gpu_ms = 0;  // GPU-milliseconds of service received (completed segments)
+  std::uint32_t preemptions = 0;
+  std::uint32_t nodes = 0;  // distinct nodes of the current or last placement
+  std::uint32_t epoch = 0;  // bumps at each preemption; stale finish events are ignored
+};
+
+class Placer {
+ public:
+  virtual ~Placer() = default;
+  virtual std::string_view name() const = 0;
+  // A placement for every task of the demand on the cluster as it is now, or nullopt.
+  virtual std::optional<Placement> place(const Cluster& cluster, const Demand& demand) const = 0;
+};
+
+class RuntimeModel {
+ public:
+  virtual ~RuntimeModel() = default;
+  virtual std::string_view name() const = 0;
+  // Reference-work milliseconds done per simulated millisecond, for this job at this placement.
+  virtual double speed(const JobSpec& job, const Demand& demand, const Placement& placement,
+                       const Cluster& cluster) const = 0;
+};
+
+// The spine's runtime model: a job runs exactly its observed duration wherever it is placed.
+class ObservedRuntime final : public RuntimeModel {
+ public:
+  std::string_view name() const override { return "observed"; }
+  double speed(const JobSpec&, const Demand&, const Placement&, const Cluster&) const override {
+    return 1.0;
+  }
+};
+
+class SchedulingContext {
+ public:
+  virtual ~SchedulingContext() = default;
+  virtual SimTime now() const = 0;
+  virtual const Cluster& cluster() const = 0;
+  virtual const Workload& workload() const = 0;
+  const JobSpec& job(JobIndex j) const { return workload().jobs[j]; }
+  virtual const Demand& demand(JobIndex j) const = 0;
+  virtual const JobRuntime& runtime(JobIndex j) const = 0;
+  virtual PendingQueue& pending() = 0;
+  // Running jobs, in a deterministic order (sort by runtime(j).last_start for start order).
+  virtual std::span<const JobIndex> running() const = 0;
+  // Service attained so far including the current segment, in GPU-milliseconds.
+  virtual double attained_gpu_ms(JobIndex j) const = 0;
+  // Remaining reference work, accounting for the current segment.
+  virtual SimTime remaining_work(JobIndex j) const = 0;
+
+  virtual std::optional<Placement> find_placement(JobIndex j) const = 0;
+  virtual void start(JobIndex j, Placement placement) = 0;
+  // Evicts a running job; it rejoins the pending queue with its remaining work.
+  virtual void preempt(JobIndex j) = 0;
+  // Asks for another pass at time t (round-based policies).
+  virtual void request_wakeup(SimTime t) = 0;
+};
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual std::string_view name() const = 0;
+  virtual QueueKey queue_key(const SchedulingContext& ctx, JobIndex j) const = 0;
+  virtual void schedule(SchedulingContext& ctx) = 0;
+};
+
+}  // namespace orrery::sim

@@ -1,0 +1,429 @@
+#include "orrery/sim/simulation.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+#include <tuple>
+
+#include "orrery/sim/event_queue.hpp"
+#include "orrery/sim/version.hpp"
+
+namespace orrery::sim {
+
+namespace {
+
+// FNV-1a, 64 bit: a cheap, stable hash of the event log.
+class Fingerprint {
+ public:
+  void add(std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h_ ^= (v >> (8 * i)) & 0xffU;
+      h_ *= 0x100000001b3ULL;
+    }
+  }
+  std::string hex() const {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h_));
+    return buf;
+  }
+
+ private:
+  std::uint64_t h_ = 0xcbf29ce484222325ULL;
+};
+
+std::uint32_t gpu_type_for(const Workload& w, const Cluster& c, const JobSpec& j, bool& missing) {
+  missing = false;
+  if (j.gpu_type == 0) return Demand::kAnyType;
+  auto t = c.find_gpu_type(w.gpu_types[j.gpu_type]);
+  if (!t) {
+    missing = true;
+    return Demand::kAnyType;
+  }
+  return *t;
+}
+
+}  // namespace
+
+class Simulation::Engine final : public SchedulingContext {
+ public:
+  Engine(const ClusterSpec& cluster, const Workload& workload, std::unique_ptr<Policy> policy,
+         std::unique_ptr<Placer> placer, std::unique_ptr<RuntimeModel> runtime,
+         SimulationOptions options)
+      : cluster_(cluster),
+        workload_(workload),
+        policy_(std::move(policy)),
+        placer_(std::move(placer)),
+        runtime_(std::move(runtime)),
+        options_(options),
+        rng_(options.seed),
+        pending_(resolve_shapes()) {
+    if (!policy_ || !placer_ || !runtime_) throw std::invalid_argument("simulation: missing part");
+  }
+
+  // --- SchedulingContext ---
+  SimTime now() const override { return now_; }
+  const Cluster& cluster() const override { return cluster_; }
+  const Workload& workload() const override { return workload_; }
+  const Demand& demand(JobIndex j) const override { return demands_[j]; }
+  const JobRuntime& runtime(JobIndex j) const override { return state_[j]; }
+  PendingQueue& pending() override { return pending_; }
+  std::span<const JobIndex> running() const override { return running_; }
+
+  double attained_gpu_ms(JobIndex j) const override {
+    const JobRuntime& s = state_[j];
+    double a = s.attained_gpu_ms;
+    if (s.status == JobStatus::kRunning) {
+      a += static_cast<double>((now_ - s.last_start).ms()) *
+           static_cast<double>(demands_[j].total_gpu_milli()) / 1000.0;
+    }
+    return a;
+  }
+
+  SimTime remaining_work(JobIndex j) const override {
+    const JobRuntime& s = state_[j];
+    if (s.status != JobStatus::kRunning) return s.remaining_work;
+    return s.remaining_work - done_in_segment(s);
+  }
+
+  std::optional<Placement> find_placement(JobIndex j) const override {
+    return placer_->place(cluster_, demands_[j]);
+  }
+
+  void start(JobIndex j, Placement placement) override {
+    JobRuntime& s = state_[j];
+    if (s.status != JobStatus::kPending && s.status != JobStatus::kPreempted) {
+      throw std::logic_error("simulation: starting job " + workload_.jobs[j].id +
+                             " that is not pending");
+    }
+    cluster_.allocate(demands_[j], placement);
+    pending_.erase(j);
+    s.status = JobStatus::kRunning;
+    if (!s.first_start) s.first_start = now_;
+    s.last_start = now_;
+    s.nodes = placement.distinct_nodes();
+    s.speed = runtime_->speed(workload_.jobs[j], demands_[j], placement, cluster_);
+    if (!(s.speed > 0) || !std::isfinite(s.speed)) {
+      throw std::logic_error("simulation: runtime model gave a non-positive speed");
+    }
+    const double wall = std::ceil(static_cast<double>(s.remaining_work.ms()) / s.speed);
+    s.expected_end = now_ + SimTime::from_ms(static_cast<std::int64_t>(wall));
+    running_pos_[j] = static_cast<std::uint32_t>(running_.size());
+    running_.push_back(j);
+    placements_[j] = std::move(placement);
+    events_.push(s.expected_end, Phase::kFinish, EventKind::kFinish, j, s.epoch);
+    log(3, j);
+    for (Observer* o : observers_) o->on_start(now_, j, placements_[j]);
+  }
+
+  void preempt(JobIndex j) override {
+    JobRuntime& s = state_[j];
+    if (s.status != JobStatus::kRunning) {
+      throw std::logic_error("simulation: preempting job " + workload_.jobs[j].id +
+                             " that is not running");
+    }
+    close_segment(j);
+    s.status = JobStatus::kPreempted;
+    ++s.preemptions;
+    ++s.epoch;
+    pending_.insert(j, policy_->queue_key(*this, j));
+    log(4, j);
+    for (Observer* o : observers_) o->on_preempt(now_, j);
+    need_pass_ = true;
+  }
+
+  void request_wakeup(SimTime t) override {
+    if (t < now_) t = now_;
+    events_.push(t, Phase::kSchedule, EventKind::kWakeup);
+  }
+
+  // --- the run ---
+  void add_observer(Observer* o) { observers_.push_back(o); }
+  void set_progress(ProgressFn fn) { progress_ = std::move(fn); }
+  std::mt19937_64& rng() { return rng_; }
+
+  RunResult run(std::stop_token stop) {
+    if (ran_) throw std::logic_error("simulation: run() may be called once");
+    ran_ = true;
+    const auto wall_start = std::chrono::steady_clock::now();
+    const std::size_t n = workload_.jobs.size();
+    arrival_order_.resize(n);
+    for (JobIndex j = 0; j < n; ++j) arrival_order_[j] = j;
+    std::stable_sort(arrival_order_.begin(), arrival_order_.end(), [&](JobIndex a, JobIndex b) {
+      return workload_.jobs[a].submit < workload_.jobs[b].submit;
+    });
+    origin_ = n > 0 ? workload_.jobs[arrival_order_[0]].submit : SimTime::zero();
+    now_ = origin_;
+    last_accounted_ = origin_;
+    if (n > 0) {
+      push_next_arrival();
+      events_.push(origin_, Phase::kSample, EventKind::kSample);
+    }
+    bool cancelled = false;
+    while (!events_.empty()) {
+      if (stop.stop_requested()) {
+        cancelled = true;
+        break;
+      }
+      const Event e = events_.pop();
+      if (options_.end_time && e.time > *options_.end_time) break;
+      advance_to(e.time);
+      ++event_count_;
+      switch (e.kind) {
+        case EventKind::kArrival:
+          on_arrival(e.job);
+          break;
+        case EventKind::kFinish:
+          on_finish(e);
+          break;
+        case EventKind::kSchedule:
+          pass_scheduled_ = false;
+          run_pass();
+          break;
+        case EventKind::kWakeup:
+          need_pass_ = true;
+          break;
+        case EventKind::kSample:
+          on_sample();
+          break;
+      }
+      if (need_pass_ && !pass_scheduled_) schedule_pass();
+      if (progress_ && event_count_ % options_.progress_every == 0) report_progress();
+    }
+    RunResult result;
+    result.jobs.reserve(n);
+    for (JobIndex j = 0; j < n; ++j) {
+      const JobRuntime& s = state_[j];
+      JobOutcome o;
+      o.job = j;
+      o.submit = workload_.jobs[j].submit;
+      o.start = s.first_start;
+      o.end = s.end;
+      o.status = s.status;
+      if (s.status == JobStatus::kPending || s.status == JobStatus::kRunning ||
+          s.status == JobStatus::kPreempted) {
+        o.status = JobStatus::kUnfinished;
+        o.end.reset();
+      }
+      o.gpu_milli = demands_[j].total_gpu_milli();
+      o.nodes = s.nodes;
+      o.preemptions = s.preemptions;
+      result.jobs.push_back(o);
+    }
+    result.timeseries = std::move(samples_);
+    result.summary = summarize(result.jobs, allocated_gpu_ms_, cluster_.total_gpus());
+    Manifest& m = result.manifest;
+    m.orrery_version = std::string(kVersion);
+    m.policy = std::string(policy_->name());
+    m.placement = std::string(placer_->name());
+    m.runtime_model = std::string(runtime_->name());
+    m.seed = options_.seed;
+    m.events = event_count_;
+    m.fingerprint = fingerprint_.hex();
+    m.cancelled = cancelled;
+    m.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    if (progress_) report_progress();
+    return result;
+  }
+
+ private:
+  // Resolves every job's demand against the cluster and groups jobs by demand shape.
+  PendingQueue resolve_shapes() {
+    const std::size_t n = workload_.jobs.size();
+    demands_.resize(n);
+    state_.resize(n);
+    never_fits_.assign(n, false);
+    placements_.resize(n);
+    running_pos_.assign(n, 0);
+    std::vector<std::uint32_t> shape_of(n);
+    std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint64_t>,
+             std::uint32_t>
+        shapes;
+    for (JobIndex j = 0; j < n; ++j) {
+      const JobSpec& spec = workload_.jobs[j];
+      Demand& d = demands_[j];
+      bool missing_type = false;
+      d.tasks = spec.tasks;
+      d.gpu_milli = spec.gpu_milli;
+      d.gpu_type = gpu_type_for(workload_, cluster_, spec, missing_type);
+      d.cpu_milli = spec.cpu_milli;
+      d.memory_mib = spec.memory_mib;
+      never_fits_[j] = missing_type || d.tasks == 0 || !cluster_.fits_when_empty(d);
+      state_[j].remaining_work = spec.duration;
+      auto key = std::make_tuple(d.tasks, d.gpu_milli, d.gpu_type, d.cpu_milli, d.memory_mib);
+      auto [it, inserted] = shapes.emplace(key, static_cast<std::uint32_t>(shapes.size()));
+      shape_of[j] = it->second;
+    }
+    return PendingQueue(std::move(shape_of), static_cast<std::uint32_t>(shapes.size()));
+  }
+
+  void log(std::uint64_t kind, JobIndex j) {
+    fingerprint_.add(static_cast<std::uint64_t>(now_.ms()));
+    fingerprint_.add((kind << 32) | j);
+  }
+
+  SimTime done_in_segment(const JobRuntime& s) const {
+    const double done = static_cast<double>((now_ - s.last_start).ms()) * s.speed;
+    const auto done_ms = static_cast<std::int64_t>(std::floor(done));
+    return SimTime::from_ms(std::min(done_ms, s.remaining_work.ms()));
+  }
+
+  // Ends the current run segment of a running job: accounts work and service, frees resources.
+  void close_segment(JobIndex j) {
+    JobRuntime& s = state_[j];
+    const Demand& d = demands_[j];
+    s.remaining_work -= done_in_segment(s);
+    s.attained_gpu_ms += static_cast<double>((now_ - s.last_start).ms()) *
+                         static_cast<double>(d.total_gpu_milli()) / 1000.0;
+    cluster_.release(d, placements_[j]);
+    placements_[j] = Placement{};
+    // Swap-remove: O(1). running() is in a deterministic order, not start order.
+    const std::uint32_t pos = running_pos_[j];
+    const JobIndex last = running_.back();
+    running_[pos] = last;
+    running_pos_[last] = pos;
+    running_.pop_back();
+  }
+
+  void advance_to(SimTime t) {
+    if (t < now_) throw std::logic_error("simulation: time went backwards");
+    allocated_gpu_ms_ += static_cast<double>(cluster_.allocated_gpu_milli()) / 1000.0 *
+                         static_cast<double>((t - last_accounted_).ms());
+    last_accounted_ = t;
+    now_ = t;
+  }
+
+  void push_next_arrival() {
+    if (next_arrival_ < arrival_order_.size()) {
+      const JobIndex j = arrival_order_[next_arrival_++];
+      events_.push(workload_.jobs[j].submit, Phase::kArrival, EventKind::kArrival, j);
+    }
+  }
+
+  void on_arrival(JobIndex j) {
+    push_next_arrival();
+    JobRuntime& s = state_[j];
+    s.arrived = true;
+    log(1, j);
+    for (Observer* o : observers_) o->on_arrival(now_, j);
+    if (never_fits_[j]) {
+      s.status = JobStatus::kRejected;
+      ++jobs_done_;
+      log(6, j);
+      for (Observer* o : observers_) o->on_finish(now_, j, s.status);
+      return;
+    }
+    s.status = JobStatus::kPending;
+    pending_.insert(j, policy_->queue_key(*this, j));
+    need_pass_ = true;
+  }
+
+  void on_finish(const Event& e) {
+    JobRuntime& s = state_[e.job];
+    if (s.status != JobStatus::kRunning || s.epoch != e.epoch) return;  // stale
+    close_segment(e.job);
+    s.remaining_work = SimTime::zero();
+    s.end = now_;
+    s.status = JobStatus::kCompleted;
+    const auto& observed = workload_.jobs[e.job].observed.status;
+    if (options_.replay_observed_failures && observed &&
+        (*observed == JobStatus::kFailed || *observed == JobStatus::kKilled)) {
+      s.status = *observed;
+    }
+    ++jobs_done_;
+    log(5, e.job);
+    for (Observer* o : observers_) o->on_finish(now_, e.job, s.status);
+    need_pass_ = true;
+  }
+
+  void schedule_pass() {
+    SimTime t = now_;
+    const std::int64_t tick = options_.scheduler_interval.ms();
+    if (tick > 0)
+      t = SimTime::from_ms(((now_.ms() - origin_.ms() + tick - 1) / tick) * tick + origin_.ms());
+    events_.push(t, Phase::kSchedule, EventKind::kSchedule);
+    pass_scheduled_ = true;
+    need_pass_ = false;
+  }
+
+  void run_pass() {
+    need_pass_ = false;
+    if (pending_.empty()) return;
+    policy_->schedule(*this);
+    need_pass_ = false;  // what the pass itself changed is seen by this pass
+  }
+
+  void on_sample() {
+    Sample s;
+    s.time = now_;
+    s.gpu_milli_allocated = cluster_.allocated_gpu_milli();
+    s.gpus_total = cluster_.total_gpus();
+    s.jobs_running = static_cast<std::uint32_t>(running_.size());
+    s.jobs_pending = static_cast<std::uint32_t>(pending_.size());
+    samples_.push_back(s);
+    for (Observer* o : observers_) o->on_sample(s);
+    // Keep sampling while anything else can still happen.
+    if (!events_.empty()) {
+      events_.push(now_ + options_.sample_interval, Phase::kSample, EventKind::kSample);
+    }
+  }
+
+  void report_progress() {
+    progress_(Progress{jobs_done_, workload_.jobs.size(), event_count_, now_});
+  }
+
+  Cluster cluster_;
+  const Workload& workload_;
+  std::unique_ptr<Policy> policy_;
+  std::unique_ptr<Placer> placer_;
+  std::unique_ptr<RuntimeModel> runtime_;
+  SimulationOptions options_;
+  std::mt19937_64 rng_;
+  std::vector<Demand> demands_;
+  std::vector<JobRuntime> state_;
+  std::vector<bool> never_fits_;
+  std::vector<Placement> placements_;
+  std::vector<std::uint32_t> running_pos_;
+  PendingQueue pending_;
+  std::vector<JobIndex> running_;
+  std::vector<JobIndex> arrival_order_;
+  std::size_t next_arrival_ = 0;
+  EventQueue events_;
+  std::vector<Observer*> observers_;
+  ProgressFn progress_;
+  std::vector<Sample> samples_;
+  Fingerprint fingerprint_;
+  SimTime now_;
+  SimTime origin_;
+  SimTime last_accounted_;
+  double allocated_gpu_ms_ = 0;
+  std::uint64_t event_count_ = 0;
+  std::uint64_t jobs_done_ = 0;
+  bool need_pass_ = false;
+  bool pass_scheduled_ = false;
+  bool ran_ = false;
+};
+
+Simulation::Simulation(const ClusterSpec& cluster, const Workload& workload,
+                       std::unique_ptr<Policy> policy, std::unique_ptr<Placer> placer,
+                       std::unique_ptr<RuntimeModel> runtime, SimulationOptions options)
+    : engine_(std::make_unique<Engine>(cluster, workload, std::move(policy), std::move(placer),
+                                       std::move(runtime), options)) {}
+Simulation::~Simulation() = default;
+void Simulation::add_observer(Observer* observer) {
+  engine_->add_observer(observer);
+}
+void Simulation::set_progress(ProgressFn fn) {
+  engine_->set_progress(std::move(fn));
+}
+RunResult Simulation::run(std::stop_token stop) {
+  return engine_->run(std::move(stop));
+}
+std::mt19937_64& Simulation::rng() {
+  return engine_->rng();
+}
+
+}  // namespace orrery::sim
