@@ -92,30 +92,57 @@ class Simulation::Engine final : public SchedulingContext {
     return placer_->place(cluster_, demands_[j]);
   }
 
+  std::optional<Placement> find_task_placement(JobIndex j, std::uint32_t tasks) const override {
+    Demand d = demands_[j];
+    d.tasks = tasks;
+    return placer_->place(cluster_, d);
+  }
+
   void start(JobIndex j, Placement placement) override {
     JobRuntime& s = state_[j];
-    if (s.status != JobStatus::kPending && s.status != JobStatus::kPreempted) {
+    if ((s.status != JobStatus::kPending && s.status != JobStatus::kPreempted) ||
+        s.bound_tasks != 0) {
       throw std::logic_error("simulation: starting job " + workload_.jobs[j].id +
-                             " that is not pending");
+                             " that is not pending or has tasks bound");
     }
     cluster_.allocate(demands_[j], placement);
-    pending_.erase(j);
-    s.status = JobStatus::kRunning;
-    if (!s.first_start) s.first_start = now_;
-    s.last_start = now_;
-    s.nodes = placement.distinct_nodes();
-    s.speed = runtime_->speed(workload_.jobs[j], demands_[j], placement, cluster_);
-    if (!(s.speed > 0) || !std::isfinite(s.speed)) {
-      throw std::logic_error("simulation: runtime model gave a non-positive speed");
-    }
-    const double wall = std::ceil(static_cast<double>(s.remaining_work.ms()) / s.speed);
-    s.expected_end = now_ + SimTime::from_ms(static_cast<std::int64_t>(wall));
-    running_pos_[j] = static_cast<std::uint32_t>(running_.size());
-    running_.push_back(j);
     placements_[j] = std::move(placement);
-    events_.push(s.expected_end, Phase::kFinish, EventKind::kFinish, j, s.epoch);
-    log(3, j);
-    for (Observer* o : observers_) o->on_start(now_, j, placements_[j]);
+    s.bound_tasks = demands_[j].tasks;
+    begin_running(j);
+  }
+
+  void bind_tasks(JobIndex j, Placement tasks) override {
+    JobRuntime& s = state_[j];
+    const auto k = static_cast<std::uint32_t>(tasks.task_nodes.size());
+    if ((s.status != JobStatus::kPending && s.status != JobStatus::kPreempted) || k == 0 ||
+        s.bound_tasks + k > demands_[j].tasks) {
+      throw std::logic_error("simulation: cannot bind " + std::to_string(k) + " tasks of job " +
+                             workload_.jobs[j].id);
+    }
+    Demand part = demands_[j];
+    part.tasks = k;
+    cluster_.allocate(part, tasks);
+    Placement& p = placements_[j];
+    p.milli_per_gpu = tasks.milli_per_gpu;
+    p.task_nodes.insert(p.task_nodes.end(), tasks.task_nodes.begin(), tasks.task_nodes.end());
+    p.gpus.insert(p.gpus.end(), tasks.gpus.begin(), tasks.gpus.end());
+    s.bound_tasks += k;
+    log(7, j);
+    if (s.bound_tasks == demands_[j].tasks) begin_running(j);
+  }
+
+  void unbind_tasks(JobIndex j) override {
+    JobRuntime& s = state_[j];
+    if (s.status == JobStatus::kRunning)
+      throw std::logic_error("simulation: unbinding a running job");
+    if (s.bound_tasks == 0) return;
+    Demand part = demands_[j];
+    part.tasks = s.bound_tasks;
+    cluster_.release(part, placements_[j]);
+    placements_[j] = Placement{};
+    s.bound_tasks = 0;
+    log(8, j);
+    need_pass_ = true;
   }
 
   void preempt(JobIndex j) override {
@@ -260,6 +287,28 @@ class Simulation::Engine final : public SchedulingContext {
     return PendingQueue(std::move(shape_of), static_cast<std::uint32_t>(shapes.size()));
   }
 
+  // The job holds all its resources (placements_[j]); it leaves the queue and starts running.
+  void begin_running(JobIndex j) {
+    JobRuntime& s = state_[j];
+    const Placement& placement = placements_[j];
+    pending_.erase(j);
+    s.status = JobStatus::kRunning;
+    if (!s.first_start) s.first_start = now_;
+    s.last_start = now_;
+    s.nodes = placement.distinct_nodes();
+    s.speed = runtime_->speed(workload_.jobs[j], demands_[j], placement, cluster_);
+    if (!(s.speed > 0) || !std::isfinite(s.speed)) {
+      throw std::logic_error("simulation: runtime model gave a non-positive speed");
+    }
+    const double wall = std::ceil(static_cast<double>(s.remaining_work.ms()) / s.speed);
+    s.expected_end = now_ + SimTime::from_ms(static_cast<std::int64_t>(wall));
+    running_pos_[j] = static_cast<std::uint32_t>(running_.size());
+    running_.push_back(j);
+    events_.push(s.expected_end, Phase::kFinish, EventKind::kFinish, j, s.epoch);
+    log(3, j);
+    for (Observer* o : observers_) o->on_start(now_, j, placement);
+  }
+
   void log(std::uint64_t kind, JobIndex j) {
     fingerprint_.add(static_cast<std::uint64_t>(now_.ms()));
     fingerprint_.add((kind << 32) | j);
@@ -280,6 +329,7 @@ class Simulation::Engine final : public SchedulingContext {
                          static_cast<double>(d.total_gpu_milli()) / 1000.0;
     cluster_.release(d, placements_[j]);
     placements_[j] = Placement{};
+    s.bound_tasks = 0;
     // Swap-remove: O(1). running() is in a deterministic order, not start order.
     const std::uint32_t pos = running_pos_[j];
     const JobIndex last = running_.back();

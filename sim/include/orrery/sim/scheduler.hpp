@@ -45,8 +45,9 @@ struct JobRuntime {
   double speed = 1.0;          // reference-work milliseconds per simulated millisecond
   double attained_gpu_ms = 0;  // GPU-milliseconds of service received (completed segments)
   std::uint32_t preemptions = 0;
-  std::uint32_t nodes = 0;  // distinct nodes of the current or last placement
-  std::uint32_t epoch = 0;  // bumps at each preemption; stale finish events are ignored
+  std::uint32_t nodes = 0;        // distinct nodes of the current or last placement
+  std::uint32_t bound_tasks = 0;  // tasks holding resources (all of them while running)
+  std::uint32_t epoch = 0;        // bumps at each preemption; stale finish events are ignored
 };
 
 class Placer {
@@ -93,7 +94,15 @@ class SchedulingContext {
   virtual SimTime remaining_work(JobIndex j) const = 0;
 
   virtual std::optional<Placement> find_placement(JobIndex j) const = 0;
+  // A placement for only `tasks` of the job's tasks (for policies without gang semantics).
+  virtual std::optional<Placement> find_task_placement(JobIndex j, std::uint32_t tasks) const = 0;
   virtual void start(JobIndex j, Placement placement) = 0;
+  // Binds some tasks of a pending job now, holding their resources, as Kubernetes' default
+  // scheduler binds pods one at a time; the job starts when its last task is bound. Without
+  // gangs, two half-bound jobs can deadlock, as they do in real clusters.
+  virtual void bind_tasks(JobIndex j, Placement tasks) = 0;
+  // Releases every task bound so far of a pending job.
+  virtual void unbind_tasks(JobIndex j) = 0;
   // Evicts a running job; it rejoins the pending queue with its remaining work.
   virtual void preempt(JobIndex j) = 0;
   // Asks for another pass at time t (round-based policies).
