@@ -93,7 +93,8 @@ TEST(Golden, EasyBackfillNeverDelaysTheHeadsReservation) {
   add_job(w, 1, 50, 4, 1, 50);
   add_job(w, 2, 90, 2, 1, 90);
   add_job(w, 3, 200, 2, 1, 200);
-  check(run(uniform_cluster(1, 4), w, "easy-backfill"), {{0, 100}, {100, 150}, {2, 92}, {150, 350}});
+  check(run(uniform_cluster(1, 4), w, "easy-backfill"),
+        {{0, 100}, {100, 150}, {2, 92}, {150, 350}});
   // First fit (no reservation) starts j3 at 92 and pushes j1 to 292.
   check(run(uniform_cluster(1, 4), w, "fifo-skip"), {{0, 100}, {292, 342}, {2, 92}, {92, 292}});
 }

@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <set>
 #include <random>
+#include <set>
 
 #include "orrery/policies/registry.hpp"
 #include "orrery/sim/simulation.hpp"
@@ -54,7 +54,8 @@ class InvariantChecker : public sim::Observer {
     if (running_.count(j)) release(j);
   }
   void check_end() const {
-    for (std::size_t j = 0; j < ends_.size(); ++j) EXPECT_EQ(ends_[j], 1) << "job " << j << " ended " << ends_[j] << " times";
+    for (std::size_t j = 0; j < ends_.size(); ++j)
+      EXPECT_EQ(ends_[j], 1) << "job " << j << " ended " << ends_[j] << " times";
     for (std::uint32_t u : used_) EXPECT_EQ(u, 0U);
   }
 
@@ -99,7 +100,8 @@ RandomScenario make_random(std::uint64_t seed, std::size_t jobs) {
     s.cluster.pools.push_back(pool);
   }
   s.cluster.topology.nodes_per_rack = static_cast<std::uint32_t>(1 + pick(4));
-  const std::uint32_t types[] = {0, s.workload.gpu_types.intern("A100-80"), s.workload.gpu_types.intern("V100")};
+  const std::uint32_t types[] = {0, s.workload.gpu_types.intern("A100-80"),
+                                 s.workload.gpu_types.intern("V100")};
   double t = 0;
   for (std::size_t i = 0; i < jobs; ++i) {
     t += static_cast<double>(pick(200));
@@ -119,7 +121,8 @@ RandomScenario make_random(std::uint64_t seed, std::size_t jobs) {
     }
     j.cpu_milli += static_cast<std::uint32_t>(pick(4)) * 1000U;
     j.gpu_type = types[pick(3)];
-    if (pick(2)) j.walltime = j.duration + SimTime::from_ms(static_cast<std::int64_t>(pick(600'000)));
+    if (pick(2))
+      j.walltime = j.duration + SimTime::from_ms(static_cast<std::int64_t>(pick(600'000)));
     if (pick(20) == 0) j.observed.status = sim::JobStatus::kFailed;
     s.workload.jobs.push_back(j);
   }
@@ -141,20 +144,28 @@ TEST_P(Invariants, HoldOnSeededRandomScenarios) {
     for (int rep = 0; rep < 2; ++rep) {
       sim::Simulation sim(s.cluster, s.workload, policies::make_policy(GetParam().policy),
                           policies::make_placer(GetParam().placement),
-                          std::make_unique<sim::ObservedRuntime>(), sim::SimulationOptions{.seed = seed});
+                          std::make_unique<sim::ObservedRuntime>(),
+                          sim::SimulationOptions{.seed = seed});
       InvariantChecker checker(s.cluster, s.workload);
       sim.add_observer(&checker);
       const sim::RunResult r = sim.run();
       checker.check_end();
       for (const auto& o : r.jobs) {
         EXPECT_NE(o.status, sim::JobStatus::kUnfinished) << "job " << o.job;
-        if (o.start) EXPECT_GE(*o.start, o.submit);
-        if (o.end && o.start) EXPECT_GE(*o.end, *o.start);
+        if (o.start) {
+          EXPECT_GE(*o.start, o.submit);
+        }
+        if (o.end && o.start) {
+          EXPECT_GE(*o.end, *o.start);
+        }
       }
       EXPECT_EQ(r.summary.jobs, s.workload.jobs.size());
       EXPECT_EQ(r.summary.completed + r.summary.failed + r.summary.rejected, r.summary.jobs);
-      if (rep == 0) fingerprint = r.manifest.fingerprint;
-      else EXPECT_EQ(r.manifest.fingerprint, fingerprint) << "same seed, different schedule";
+      if (rep == 0) {
+        fingerprint = r.manifest.fingerprint;
+      } else {
+        EXPECT_EQ(r.manifest.fingerprint, fingerprint) << "same seed, different schedule";
+      }
     }
   }
 }
@@ -167,21 +178,22 @@ std::vector<Combo> combos() {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(SpinePolicies, Invariants, ::testing::ValuesIn(combos()), [](const auto& p) {
-  std::string n = p.param.policy + "_" + p.param.placement;
-  for (char& c : n) {
-    if (c == '-') c = '_';
-  }
-  return n;
-});
+INSTANTIATE_TEST_SUITE_P(SpinePolicies, Invariants, ::testing::ValuesIn(combos()),
+                         [](const auto& p) {
+                           std::string n = p.param.policy + "_" + p.param.placement;
+                           for (char& c : n) {
+                             if (c == '-') c = '_';
+                           }
+                           return n;
+                         });
 
 TEST(InvariantsAtScale, HundredThousandJobs) {
   // Correctness at scale: a 100k-job replay on 1,024 GPUs keeps every invariant.
   RandomScenario s = make_random(2026, 100'000);
   s.cluster = uniform_cluster(128, 8);
   for (auto& j : s.workload.jobs) j.gpu_type = 0;
-  sim::Simulation sim(s.cluster, s.workload, policies::make_policy("fifo-skip"), policies::make_placer("pack"),
-                      std::make_unique<sim::ObservedRuntime>());
+  sim::Simulation sim(s.cluster, s.workload, policies::make_policy("fifo-skip"),
+                      policies::make_placer("pack"), std::make_unique<sim::ObservedRuntime>());
   InvariantChecker checker(s.cluster, s.workload);
   sim.add_observer(&checker);
   const sim::RunResult r = sim.run();

@@ -53,7 +53,8 @@ TEST(Cluster, RefusesToDoubleBookAndChangesNothing) {
   EXPECT_THROW(c.allocate(whole(1, 2), Placement{{0}, {1, 2}, 1000}), std::logic_error);
   EXPECT_EQ(c.gpu_used_milli(2), 0U) << "a refused allocation must leave no trace";
   EXPECT_EQ(c.allocated_gpu_milli(), 2000U);
-  EXPECT_THROW(c.allocate(whole(1, 1), Placement{{0}, {7}, 1000}), std::logic_error) << "GPU not on node";
+  EXPECT_THROW(c.allocate(whole(1, 1), Placement{{0}, {7}, 1000}), std::logic_error)
+      << "GPU not on node";
 }
 
 TEST(Cluster, SharedGpusTakeThousandths) {

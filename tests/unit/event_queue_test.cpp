@@ -31,7 +31,8 @@ TEST_P(EventOrder, PopsInTimePhaseSequenceOrder) {
 INSTANTIATE_TEST_SUITE_P(
     Table, EventOrder,
     ::testing::Values(
-        OrderCase{"earlier_time_first", {{10, Phase::kArrival, 1}, {5, Phase::kArrival, 2}}, {2, 1}},
+        OrderCase{
+            "earlier_time_first", {{10, Phase::kArrival, 1}, {5, Phase::kArrival, 2}}, {2, 1}},
         OrderCase{"finish_before_arrival_at_same_time",
                   {{5, Phase::kArrival, 1}, {5, Phase::kFinish, 2}},
                   {2, 1}},

@@ -20,7 +20,8 @@ struct SpanCase {
 
 class Span : public ::testing::TestWithParam<SpanCase> {};
 
-// 3 nodes of 8 GPUs in NVLink domains of 4; 2 nodes per rack: nodes 0,1 in rack 0, node 2 in rack 1.
+// 3 nodes of 8 GPUs in NVLink domains of 4; 2 nodes per rack: nodes 0,1 in rack 0, node 2 in
+// rack 1.
 TEST_P(Span, LevelAndBottleneck) {
   ClusterSpec spec = test::uniform_cluster(3, 8, "A100-80", 2);
   spec.pools[0].nvlink_domain = 4;
@@ -29,7 +30,9 @@ TEST_P(Span, LevelAndBottleneck) {
   const SpanCase& k = GetParam();
   const TopologySpan s = c.topology().span(k.gpus);
   EXPECT_EQ(s.level, k.level);
-  if (k.bottleneck > 0) EXPECT_DOUBLE_EQ(s.bottleneck_gbps, k.bottleneck);
+  if (k.bottleneck > 0) {
+    EXPECT_DOUBLE_EQ(s.bottleneck_gbps, k.bottleneck);
+  }
   EXPECT_EQ(s.nodes, k.nodes);
   EXPECT_EQ(s.racks, k.racks);
 }
