@@ -130,6 +130,12 @@ RandomScenario make_random(std::uint64_t seed, std::size_t jobs) {
   return s;
 }
 
+sim::SimulationOptions options(std::uint64_t seed) {
+  sim::SimulationOptions o;
+  o.seed = seed;
+  return o;
+}
+
 struct Combo {
   std::string policy, placement;
 };
@@ -144,8 +150,7 @@ TEST_P(Invariants, HoldOnSeededRandomScenarios) {
     for (int rep = 0; rep < 2; ++rep) {
       sim::Simulation sim(s.cluster, s.workload, policies::make_policy(GetParam().policy),
                           policies::make_placer(GetParam().placement),
-                          std::make_unique<sim::ObservedRuntime>(),
-                          sim::SimulationOptions{.seed = seed});
+                          std::make_unique<sim::ObservedRuntime>(), options(seed));
       InvariantChecker checker(s.cluster, s.workload);
       sim.add_observer(&checker);
       const sim::RunResult r = sim.run();
