@@ -20,7 +20,7 @@ constexpr std::uint32_t kMany = std::numeric_limits<std::uint32_t>::max();
 std::uint32_t capacity(const Cluster& c, const Demand& d, std::uint32_t node_id,
                        std::uint32_t already) {
   const Node& n = c.node(node_id);
-  if (!c.pool_matches(n.pool, d)) return 0;
+  if (n.down || !c.pool_matches(n.pool, d)) return 0;
   std::uint64_t cap = kMany;
   if (d.gpu_milli >= 1000) {
     cap = n.free_gpus / d.gpus_per_task();

@@ -40,10 +40,9 @@ std::vector<PolicyRun> run_scenario(const Scenario& s, const RunContext& ctx, un
     for (std::size_t i = next++; i < n; i = next++) {
       try {
         const PolicyChoice& choice = s.policies[i];
-        sim::Simulation sim(s.cluster, ctx.workload,
-                            policies::make_policy(choice.name, choice.params),
-                            policies::make_placer(s.placement),
-                            std::make_unique<sim::ObservedRuntime>(), s.options);
+        sim::Simulation sim(
+            s.cluster, ctx.workload, policies::make_policy(choice.name, choice.params),
+            policies::make_placer(s.placement), make_runtime(s, ctx.workload), s.options);
         if (progress) {
           sim.set_progress([&, i](const sim::Progress& p) {
             done[i] = p.jobs_done;
@@ -125,6 +124,13 @@ json summary_json(const sim::Summary& s, const sim::Manifest& m) {
           {"gpu_utilization", s.gpu_utilization},
           {"gpu_hours_allocated", s.gpu_hours_allocated},
           {"preemptions", s.preemptions},
+          {"restarts", s.restarts},
+          {"node_failures", s.node_failures},
+          {"goodput", s.goodput},
+          {"effective_utilization", s.effective_utilization},
+          {"gpu_hours_lost_failures", s.gpu_hours_lost_failures},
+          {"gpu_hours_lost_preemption", s.gpu_hours_lost_preemption},
+          {"gpu_hours_overhead", s.gpu_hours_overhead},
           {"fingerprint", m.fingerprint},
           {"cancelled", m.cancelled}};
 }
@@ -137,7 +143,8 @@ void write_run(const PolicyRun& run, const Scenario& s, const RunContext& ctx,
   const sim::Workload& w = ctx.workload;
   const sim::RunResult& r = run.result;
   std::string jobs =
-      "job_id,submit_s,start_s,end_s,wait_s,jct_s,gpus,nodes,preemptions,status,user,queue\n";
+      "job_id,submit_s,start_s,end_s,wait_s,jct_s,gpus,nodes,preemptions,status,user,queue,gpu_"
+      "type,speed,restarts,lost_work_s\n";
   jobs.reserve(r.jobs.size() * 80);
   for (const sim::JobOutcome& o : r.jobs) {
     const sim::JobSpec& spec = w.jobs[o.job];
@@ -154,6 +161,10 @@ void write_run(const PolicyRun& run, const Scenario& s, const RunContext& ctx,
     jobs += sim::to_string(o.status);
     jobs += ',' + traces::csv_escape(w.users[spec.user]);
     jobs += ',' + traces::csv_escape(w.queues[spec.queue]);
+    jobs += ',' + traces::csv_escape(o.gpu_type);
+    jobs += ',' + (o.start ? fmt::format("{:.4f}", o.speed) : std::string());
+    jobs += ',' + std::to_string(o.restarts);
+    jobs += ',' + traces::format_seconds(o.lost_work.ms());
     jobs += '\n';
   }
   write_file_atomic(dir + "/jobs.csv", jobs);

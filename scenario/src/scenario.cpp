@@ -133,6 +133,99 @@ std::string resolve(const std::string& base_file, const std::string& p) {
 
 }  // namespace
 
+sim::SimulationOptions Scenario::default_options() {
+  sim::SimulationOptions o;
+  // Checkpoint costs: save and restore grow with the job (model and optimizer state); an hour
+  // of work between periodic checkpoints. Orders of magnitude from CheckFreq (Mohan et al.,
+  // FAST'21) and Gemini (Wang et al., SOSP'23); see docs/runtime-model.md.
+  o.overheads.checkpoint_interval = sim::SimTime::from_seconds(3600);
+  o.overheads.save_base_s = 10;
+  o.overheads.save_per_gpu_s = 0.5;
+  o.overheads.restore_base_s = 20;
+  o.overheads.restore_per_gpu_s = 1.0;
+  return o;
+}
+
+std::unique_ptr<sim::RuntimeModel> make_runtime(const Scenario& s, const sim::Workload& workload) {
+  if (s.runtime_model == "observed") return std::make_unique<sim::ObservedRuntime>();
+  return std::make_unique<sim::ModelRuntime>(s.runtime, workload);
+}
+
+namespace {
+// "runtime": {...}: the runtime model and the overheads (docs/runtime-model.md).
+void parse_runtime(const json& j, const std::string& path, Scenario& s, sim::Problems& problems) {
+  ObjectReader r(j, path, "runtime", problems);
+  if (!r.ok()) return;
+  if (auto m = r.string("model", false)) {
+    if (*m != "model" && *m != "observed") {
+      problems.add(r.loc("model"), "must be \"model\" or \"observed\", got \"" + *m + "\"");
+    } else {
+      s.runtime_model = *m;
+    }
+  }
+  if (auto v = r.string("observed_gpu_type", false)) s.runtime.observed_gpu_type = *v;
+  if (auto v = r.boolean("placement_slowdown")) s.runtime.placement_slowdown = *v;
+  if (auto v = r.number("sharing_interference", false, 0, 100)) s.runtime.sharing_interference = *v;
+  if (r.has("throughput")) {
+    const json& t = r.at("throughput");
+    if (!t.is_object()) {
+      problems.add(r.loc("throughput"),
+                   "must be an object {class: {gpu_type: relative throughput}}");
+    } else {
+      for (const auto& [cls, row] : t.items()) {
+        if (!row.is_object()) {
+          problems.add(r.loc("throughput." + cls),
+                       "must be an object {gpu_type: relative throughput}");
+          continue;
+        }
+        for (const auto& [type, v] : row.items()) {
+          if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 1e4) {
+            problems.add(r.loc("throughput." + cls + "." + type),
+                         "must be a number > 0, got " + v.dump());
+          } else {
+            s.runtime.throughput.set(cls, type, v.get<double>());
+          }
+        }
+      }
+    }
+  }
+  if (r.has("comm_fraction")) {
+    const json& c = r.at("comm_fraction");
+    if (!c.is_object()) {
+      problems.add(r.loc("comm_fraction"), "must be an object {class: share in [0, 1]}");
+    } else {
+      for (const auto& [cls, v] : c.items()) {
+        if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1) {
+          problems.add(r.loc("comm_fraction." + cls),
+                       "must be a number in [0, 1], got " + v.dump());
+        } else {
+          s.runtime.throughput.set_profile(cls, sim::JobClassProfile{v.get<double>()});
+        }
+      }
+    }
+  }
+  auto& oh = s.options.overheads;
+  if (auto v = r.number("launch_latency_s", false, 0, 1e6))
+    oh.launch_latency = sim::SimTime::from_seconds(*v);
+  if (auto v = r.number("completion_latency_s", false, 0, 1e6))
+    oh.completion_latency = sim::SimTime::from_seconds(*v);
+  if (auto v = r.number("checkpoint_interval_s", false, 0, 1e9))
+    oh.checkpoint_interval = sim::SimTime::from_seconds(*v);
+  for (const char* which : {"checkpoint_save_s", "checkpoint_restore_s"}) {
+    if (!r.has(which)) continue;
+    ObjectReader c(r.at(which), path, std::string("runtime.") + which, problems);
+    if (!c.ok()) continue;
+    const bool save = std::string(which) == "checkpoint_save_s";
+    double& base = save ? oh.save_base_s : oh.restore_base_s;
+    double& per_gpu = save ? oh.save_per_gpu_s : oh.restore_per_gpu_s;
+    if (auto v = c.number("base", false, 0, 1e6)) base = *v;
+    if (auto v = c.number("per_gpu", false, 0, 1e6)) per_gpu = *v;
+    c.finish();
+  }
+  r.finish();
+}
+}  // namespace
+
 json json_read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw sim::InputError(path, "cannot open: " + std::string(std::strerror(errno)));
@@ -257,13 +350,31 @@ Scenario load_scenario(const std::string& path) {
   if (!r.ok()) problems.throw_if_any();
   s.name = r.string("name", false).value_or(fs::path(path).stem().string());
   if (!r.has("cluster")) {
-    problems.add(r.loc("cluster"), "is required (a file name or an inline cluster object)");
+    problems.add(r.loc("cluster"),
+                 "is required (a file name, an inline cluster object or {\"import\": FILE, "
+                 "\"format\": NAME})");
   } else if (r.at("cluster").is_string()) {
     s.cluster_source = resolve(path, r.at("cluster").get<std::string>());
     try {
       s.cluster = load_cluster(s.cluster_source);
     } catch (const sim::InputError& e) {
       for (const auto& p : e.problems()) problems.add(p.where, p.what);
+    }
+  } else if (r.at("cluster").is_object() && r.at("cluster").contains("import")) {
+    // An imported machine/node list: {"import": FILE, "format": "openb-nodes", "strict": false}.
+    ObjectReader c(r.at("cluster"), path, "cluster", problems);
+    const auto file = c.string("import", true);
+    const auto format = c.string("format", true);
+    traces::ImportOptions opts;
+    opts.strict = c.boolean("strict").value_or(false);
+    c.finish();
+    if (file && format) {
+      s.cluster_source = resolve(path, *file);
+      try {
+        s.cluster = traces::import_cluster(s.cluster_source, *format, opts);
+      } catch (const sim::InputError& e) {
+        for (const auto& p : e.problems()) problems.add(p.where, p.what);
+      }
     }
   } else {
     s.cluster_source = "inline";
@@ -317,6 +428,18 @@ Scenario load_scenario(const std::string& path) {
       o.finish();
     }
   }
+  if (r.has("runtime")) parse_runtime(r.at("runtime"), path, s, problems);
+  if (r.has("failures")) {
+    ObjectReader f(r.at("failures"), path, "failures", problems);
+    if (f.ok()) {
+      auto& fm = s.options.failures;
+      if (auto v = f.number("node_mtbf_hours", false, 0, 1e9)) fm.node_mtbf_hours = *v;
+      if (auto v = f.number("repair_hours", false, 0, 1e6)) fm.repair_hours = *v;
+      if (auto v = f.integer("max_retries", false, 0, 1e6))
+        fm.max_retries = static_cast<std::uint32_t>(*v);
+      f.finish();
+    }
+  }
   r.finish();
   if (problems.empty()) validate(s, problems);
   problems.throw_if_any();
@@ -353,6 +476,24 @@ json scenario_json(const Scenario& s) {
       {"policies", pols},
       {"placement", s.placement},
       {"seed", s.options.seed},
+      {"runtime",
+       {{"model", s.runtime_model},
+        {"observed_gpu_type", s.runtime.observed_gpu_type},
+        {"placement_slowdown", s.runtime.placement_slowdown},
+        {"sharing_interference", s.runtime.sharing_interference},
+        {"launch_latency_s", s.options.overheads.launch_latency.seconds()},
+        {"completion_latency_s", s.options.overheads.completion_latency.seconds()},
+        {"checkpoint_interval_s", s.options.overheads.checkpoint_interval.seconds()},
+        {"checkpoint_save_s",
+         {{"base", s.options.overheads.save_base_s},
+          {"per_gpu", s.options.overheads.save_per_gpu_s}}},
+        {"checkpoint_restore_s",
+         {{"base", s.options.overheads.restore_base_s},
+          {"per_gpu", s.options.overheads.restore_per_gpu_s}}}}},
+      {"failures",
+       {{"node_mtbf_hours", s.options.failures.node_mtbf_hours},
+        {"repair_hours", s.options.failures.repair_hours},
+        {"max_retries", s.options.failures.max_retries}}},
       {"options",
        {{"sample_interval_s", s.options.sample_interval.seconds()},
         {"scheduler_interval_s", s.options.scheduler_interval.seconds()},

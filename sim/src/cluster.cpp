@@ -96,7 +96,7 @@ bool Cluster::fits_when_empty(const Demand& d) const {
 
 bool Cluster::task_fits_node(const Demand& d, std::uint32_t node_id) const {
   const Node& n = nodes_[node_id];
-  if (!pool_matches(n.pool, d)) return false;
+  if (n.down || !pool_matches(n.pool, d)) return false;
   if (n.free_cpu_milli < d.cpu_milli || n.free_memory_mib < d.memory_mib) return false;
   if (d.gpu_milli == 0) return true;
   if (d.gpu_milli >= 1000) return n.free_gpus >= d.gpus_per_task();
@@ -119,6 +119,29 @@ void Cluster::set_free_gpus(std::uint32_t node_id, std::uint32_t free) {
   n.free_gpus = free;
 }
 
+void Cluster::set_node_down(std::uint32_t node_id, bool down) {
+  Node& n = nodes_[node_id];
+  if (n.down == down) return;
+  const NodePoolSpec& pool = spec_.pools[n.pool];
+  if (n.free_gpus != n.gpus || n.free_cpu_milli != pool.cpu_cores * 1000U ||
+      n.free_memory_mib != pool.memory_mib) {
+    throw std::logic_error("cluster: node " + std::to_string(node_id) +
+                           " changes service state while in use");
+  }
+  const std::uint32_t local = node_id - pool_first_node_[n.pool];
+  const std::uint32_t type = pool_type_[n.pool];
+  if (down) {
+    free_index_[n.pool][n.free_gpus].reset(local);
+    if (type != Demand::kAnyType) free_whole_by_type_[type] -= n.gpus;
+    ++nodes_down_;
+  } else {
+    free_index_[n.pool][n.free_gpus].set(local);
+    if (type != Demand::kAnyType) free_whole_by_type_[type] += n.gpus;
+    --nodes_down_;
+  }
+  n.down = down;
+}
+
 void Cluster::allocate(const Demand& d, const Placement& p) {
   const std::uint32_t g = d.gpus_per_task();
   if (p.task_nodes.size() != d.tasks || p.gpus.size() != std::size_t{g} * d.tasks) {
@@ -130,6 +153,7 @@ void Cluster::allocate(const Demand& d, const Placement& p) {
     const std::uint32_t node_id = p.task_nodes[t];
     if (node_id >= nodes_.size()) throw std::logic_error("cluster: node id out of range");
     if (!pool_matches(nodes_[node_id].pool, d)) throw std::logic_error("cluster: wrong GPU type");
+    if (nodes_[node_id].down) throw std::logic_error("cluster: allocating on a node that is down");
     for (std::uint32_t k = 0; k < g; ++k) {
       const std::uint32_t gpu = p.gpus[std::size_t{t} * g + k];
       const Node& n = nodes_[node_id];

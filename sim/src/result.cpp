@@ -29,8 +29,9 @@ Quantiles quantiles(std::vector<double> values) {
   return q;
 }
 
-Summary summarize(const std::vector<JobOutcome>& jobs, double gpu_ms_allocated,
+Summary summarize(const std::vector<JobOutcome>& jobs, const Accounting& acc,
                   std::uint32_t gpus_total) {
+  const double gpu_ms_allocated = acc.allocated_gpu_ms;
   Summary s;
   s.jobs = jobs.size();
   std::vector<double> jct, wait;
@@ -58,6 +59,7 @@ Summary summarize(const std::vector<JobOutcome>& jobs, double gpu_ms_allocated,
         break;
     }
     s.preemptions += o.preemptions;
+    s.restarts += o.restarts;
     if (o.start) wait.push_back((*o.start - o.submit).seconds());
     if (o.end) {
       jct.push_back((*o.end - o.submit).seconds());
@@ -70,7 +72,13 @@ Summary summarize(const std::vector<JobOutcome>& jobs, double gpu_ms_allocated,
   s.gpu_hours_allocated = gpu_ms_allocated / 3.6e6;
   if (s.makespan_s > 0 && gpus_total > 0) {
     s.gpu_utilization = gpu_ms_allocated / 1000.0 / (s.makespan_s * gpus_total);
+    s.effective_utilization = acc.productive_gpu_ms / 1000.0 / (s.makespan_s * gpus_total);
   }
+  s.goodput = gpu_ms_allocated > 0 ? acc.productive_gpu_ms / gpu_ms_allocated : 1.0;
+  s.gpu_hours_lost_failures = acc.failure_lost_gpu_ms / 3.6e6;
+  s.gpu_hours_lost_preemption = acc.preemption_gpu_ms / 3.6e6;
+  s.gpu_hours_overhead = acc.overhead_gpu_ms / 3.6e6;
+  s.node_failures = acc.node_failures;
   return s;
 }
 

@@ -151,7 +151,7 @@ class Simulation::Engine final : public SchedulingContext {
       throw std::logic_error("simulation: preempting job " + workload_.jobs[j].id +
                              " that is not running");
     }
-    close_segment(j);
+    close_segment(j, Close::kPreempt);
     s.status = JobStatus::kPreempted;
     ++s.preemptions;
     ++s.epoch;
@@ -187,6 +187,14 @@ class Simulation::Engine final : public SchedulingContext {
     if (n > 0) {
       push_next_arrival();
       events_.push(origin_, Phase::kSample, EventKind::kSample);
+      if (options_.failures.node_mtbf_hours > 0) {
+        for (std::uint32_t node = 0; node < cluster_.node_count(); ++node) schedule_failure(node);
+      }
+      for (const auto& [node, at] : options_.failures.scheduled) {
+        if (node >= cluster_.node_count())
+          throw std::invalid_argument("simulation: failure of an unknown node");
+        events_.push(std::max(at, origin_), Phase::kFinish, EventKind::kNodeFail, node);
+      }
     }
     bool cancelled = false;
     while (!events_.empty()) {
@@ -215,6 +223,12 @@ class Simulation::Engine final : public SchedulingContext {
         case EventKind::kSample:
           on_sample();
           break;
+        case EventKind::kNodeFail:
+          on_node_fail(e.job);
+          break;
+        case EventKind::kNodeRepair:
+          on_node_repair(e.job);
+          break;
       }
       if (need_pass_ && !pass_scheduled_) schedule_pass();
       if (progress_ && event_count_ % options_.progress_every == 0) report_progress();
@@ -237,10 +251,15 @@ class Simulation::Engine final : public SchedulingContext {
       o.gpu_milli = demands_[j].total_gpu_milli();
       o.nodes = s.nodes;
       o.preemptions = s.preemptions;
-      result.jobs.push_back(o);
+      o.restarts = s.restarts;
+      o.speed = s.speed;
+      o.lost_work = s.lost_work;
+      if (last_type_[j] != Demand::kAnyType) o.gpu_type = cluster_.gpu_types()[last_type_[j]];
+      result.jobs.push_back(std::move(o));
     }
     result.timeseries = std::move(samples_);
-    result.summary = summarize(result.jobs, allocated_gpu_ms_, cluster_.total_gpus());
+    accounting_.allocated_gpu_ms = allocated_gpu_ms_;
+    result.summary = summarize(result.jobs, accounting_, cluster_.total_gpus());
     Manifest& m = result.manifest;
     m.orrery_version = std::string(kVersion);
     m.policy = std::string(policy_->name());
@@ -265,6 +284,7 @@ class Simulation::Engine final : public SchedulingContext {
     never_fits_.assign(n, false);
     placements_.resize(n);
     running_pos_.assign(n, 0);
+    last_type_.assign(n, Demand::kAnyType);
     std::vector<std::uint32_t> shape_of(n);
     std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint64_t>,
              std::uint32_t>
@@ -300,8 +320,13 @@ class Simulation::Engine final : public SchedulingContext {
     if (!(s.speed > 0) || !std::isfinite(s.speed)) {
       throw std::logic_error("simulation: runtime model gave a non-positive speed");
     }
+    last_type_[j] = slowest_type(placement);
+    s.preempt_overhead = s.pending_overhead;
+    s.overhead = options_.overheads.launch_latency + s.pending_overhead;
+    s.pending_overhead = SimTime::zero();
     const double wall = std::ceil(static_cast<double>(s.remaining_work.ms()) / s.speed);
-    s.expected_end = now_ + SimTime::from_ms(static_cast<std::int64_t>(wall));
+    s.expected_end = now_ + s.overhead + SimTime::from_ms(static_cast<std::int64_t>(wall)) +
+                     options_.overheads.completion_latency;
     running_pos_[j] = static_cast<std::uint32_t>(running_.size());
     running_.push_back(j);
     events_.push(s.expected_end, Phase::kFinish, EventKind::kFinish, j, s.epoch);
@@ -315,18 +340,56 @@ class Simulation::Engine final : public SchedulingContext {
   }
 
   SimTime done_in_segment(const JobRuntime& s) const {
-    const double done = static_cast<double>((now_ - s.last_start).ms()) * s.speed;
+    const SimTime work_start = s.last_start + s.overhead;
+    if (now_ <= work_start) return SimTime::zero();
+    const double done = static_cast<double>((now_ - work_start).ms()) * s.speed;
     const auto done_ms = static_cast<std::int64_t>(std::floor(done));
     return SimTime::from_ms(std::min(done_ms, s.remaining_work.ms()));
   }
 
-  // Ends the current run segment of a running job: accounts work and service, frees resources.
-  void close_segment(JobIndex j) {
+  enum class Close { kFinish, kPreempt, kFailure };
+
+  // Ends the current run segment of a running job: accounts work, service and GPU-time (kept,
+  // lost, overhead), takes a checkpoint or loses work as the reason says, frees resources.
+  void close_segment(JobIndex j, Close why) {
     JobRuntime& s = state_[j];
     const Demand& d = demands_[j];
-    s.remaining_work -= done_in_segment(s);
-    s.attained_gpu_ms += static_cast<double>((now_ - s.last_start).ms()) *
-                         static_cast<double>(d.total_gpu_milli()) / 1000.0;
+    const double gpus = static_cast<double>(d.total_gpu_milli()) / 1000.0;
+    const SimTime done = done_in_segment(s);
+    const double wall = static_cast<double>((now_ - s.last_start).ms());
+    const double work_wall = std::min(wall, static_cast<double>(done.ms()) / s.speed);
+    const double overhead_wall = std::max(0.0, wall - work_wall);
+    const double preempt_wall =
+        std::min(overhead_wall, static_cast<double>(s.preempt_overhead.ms()));
+    accounting_.preemption_gpu_ms += preempt_wall * gpus;
+    accounting_.overhead_gpu_ms += (overhead_wall - preempt_wall) * gpus;
+    double kept_wall = work_wall;
+    s.remaining_work -= done;
+    const SimTime duration = workload_.jobs[j].duration;
+    const Overheads& oh = options_.overheads;
+    if (why == Close::kPreempt) {
+      // A preemption is graceful: the job saves a checkpoint; saving and restoring are paid at
+      // the restart.
+      s.checkpointed_work = duration - s.remaining_work;
+      s.pending_overhead = SimTime::from_seconds(oh.save_base_s + oh.save_per_gpu_s * gpus +
+                                                 oh.restore_base_s + oh.restore_per_gpu_s * gpus);
+    } else if (why == Close::kFailure) {
+      // A failure loses the work since the last checkpoint (periodic, or taken at a preemption).
+      const std::int64_t progress = (duration - s.remaining_work).ms();
+      std::int64_t safe = s.checkpointed_work.ms();
+      const std::int64_t every = oh.checkpoint_interval.ms();
+      if (every > 0) safe = std::max(safe, progress / every * every);
+      const std::int64_t lost = std::max<std::int64_t>(0, progress - safe);
+      s.lost_work += SimTime::from_ms(lost);
+      s.remaining_work += SimTime::from_ms(lost);
+      s.checkpointed_work = SimTime::from_ms(safe);
+      const double lost_wall = std::min(work_wall, static_cast<double>(lost) / s.speed);
+      kept_wall -= lost_wall;
+      accounting_.failure_lost_gpu_ms += lost_wall * gpus;
+      s.pending_overhead = SimTime::from_seconds(oh.restore_base_s + oh.restore_per_gpu_s * gpus);
+    }
+    accounting_.productive_gpu_ms += std::max(0.0, kept_wall) * gpus;
+    s.attained_gpu_ms += wall * gpus;
     cluster_.release(d, placements_[j]);
     placements_[j] = Placement{};
     s.bound_tasks = 0;
@@ -336,6 +399,71 @@ class Simulation::Engine final : public SchedulingContext {
     running_[pos] = last;
     running_pos_[last] = pos;
     running_.pop_back();
+  }
+
+  std::uint32_t slowest_type(const Placement& p) const {
+    std::uint32_t type = Demand::kAnyType;
+    for (std::uint32_t node : p.task_nodes) {
+      const std::uint32_t t = cluster_.pool_type(cluster_.node(node).pool);
+      if (type == Demand::kAnyType || t < type) type = t;  // deterministic pick among mixed types
+    }
+    return type;
+  }
+
+  void schedule_failure(std::uint32_t node) {
+    const double mean_ms = options_.failures.node_mtbf_hours * 3.6e6;
+    std::exponential_distribution<double> gap(1.0 / mean_ms);
+    const auto at = now_ + SimTime::from_ms(static_cast<std::int64_t>(gap(rng_)) + 1);
+    events_.push(at, Phase::kFinish, EventKind::kNodeFail, node);
+  }
+
+  void on_node_fail(std::uint32_t node) {
+    if (jobs_done_ >= workload_.jobs.size()) return;  // nothing left to disturb: stop failing
+    if (cluster_.node(node).down) return;             // already under repair
+    ++accounting_.node_failures;
+    log(9, node);
+    // Running jobs with a task on the node restart from their last checkpoint (or fail for good).
+    std::vector<JobIndex> victims;
+    for (JobIndex r : running_) {
+      const auto& tn = placements_[r].task_nodes;
+      if (std::find(tn.begin(), tn.end(), node) != tn.end()) victims.push_back(r);
+    }
+    std::sort(victims.begin(), victims.end());
+    for (JobIndex v : victims) {
+      JobRuntime& s = state_[v];
+      close_segment(v, Close::kFailure);
+      ++s.epoch;
+      ++s.restarts;
+      log(10, v);
+      if (s.restarts > options_.failures.max_retries) {
+        s.status = JobStatus::kFailed;
+        s.end = now_;
+        ++jobs_done_;
+        for (Observer* o : observers_) o->on_finish(now_, v, s.status);
+      } else {
+        s.status = JobStatus::kPreempted;
+        pending_.insert(v, policy_->queue_key(*this, v));
+        for (Observer* o : observers_) o->on_preempt(now_, v);
+      }
+    }
+    // Pending jobs holding some bound tasks on it lose them all.
+    for (JobIndex j : pending_.ordered()) {
+      if (state_[j].bound_tasks == 0) continue;
+      const auto& tn = placements_[j].task_nodes;
+      if (std::find(tn.begin(), tn.end(), node) != tn.end()) unbind_tasks(j);
+    }
+    cluster_.set_node_down(node, true);
+    events_.push(now_ + SimTime::from_seconds(options_.failures.repair_hours * 3600.0),
+                 Phase::kFinish, EventKind::kNodeRepair, node);
+    need_pass_ = true;
+  }
+
+  void on_node_repair(std::uint32_t node) {
+    cluster_.set_node_down(node, false);
+    log(11, node);
+    need_pass_ = true;
+    if (jobs_done_ < workload_.jobs.size() && options_.failures.node_mtbf_hours > 0)
+      schedule_failure(node);
   }
 
   void advance_to(SimTime t) {
@@ -374,7 +502,7 @@ class Simulation::Engine final : public SchedulingContext {
   void on_finish(const Event& e) {
     JobRuntime& s = state_[e.job];
     if (s.status != JobStatus::kRunning || s.epoch != e.epoch) return;  // stale
-    close_segment(e.job);
+    close_segment(e.job, Close::kFinish);
     s.remaining_work = SimTime::zero();
     s.end = now_;
     s.status = JobStatus::kCompleted;
@@ -415,8 +543,8 @@ class Simulation::Engine final : public SchedulingContext {
     s.jobs_pending = static_cast<std::uint32_t>(pending_.size());
     samples_.push_back(s);
     for (Observer* o : observers_) o->on_sample(s);
-    // Keep sampling while anything else can still happen.
-    if (!events_.empty()) {
+    // Keep sampling while jobs remain and anything else can still happen.
+    if (jobs_done_ < workload_.jobs.size() && !events_.empty()) {
       events_.push(now_ + options_.sample_interval, Phase::kSample, EventKind::kSample);
     }
   }
@@ -437,6 +565,8 @@ class Simulation::Engine final : public SchedulingContext {
   std::vector<bool> never_fits_;
   std::vector<Placement> placements_;
   std::vector<std::uint32_t> running_pos_;
+  std::vector<std::uint32_t> last_type_;
+  Accounting accounting_;
   PendingQueue pending_;
   std::vector<JobIndex> running_;
   std::vector<JobIndex> arrival_order_;

@@ -23,9 +23,9 @@ TEST(CliSimulate, ExampleWritesEveryOutputAndSaysWhichPolicyDidBest) {
   EXPECT_NE(r.output.find("Results: "), std::string::npos);
   for (const char* policy : {"fifo", "fifo-skip", "sjf", "srtf", "easy-backfill"}) {
     const auto dir = tmp / "out" / policy;
-    EXPECT_EQ(
-        first_line(dir / "jobs.csv"),
-        "job_id,submit_s,start_s,end_s,wait_s,jct_s,gpus,nodes,preemptions,status,user,queue");
+    EXPECT_EQ(first_line(dir / "jobs.csv"),
+              "job_id,submit_s,start_s,end_s,wait_s,jct_s,gpus,nodes,preemptions,status,user,queue,"
+              "gpu_type,speed,restarts,lost_work_s");
     EXPECT_EQ(first_line(dir / "timeseries.csv"),
               "time_s,gpus_allocated,gpus_total,jobs_running,jobs_pending");
     const auto summary = nlohmann::json::parse(read_text(dir / "summary.json"));
@@ -92,7 +92,7 @@ TEST(CliSimulate, JobsThatCanNeverFitAreRejectedAndCounted) {
   const auto s = nlohmann::json::parse(read_text(tmp / "out" / "summary.json"));
   EXPECT_EQ(s["rejected"], 1);
   EXPECT_EQ(s["completed"], 1);
-  EXPECT_NE(read_text(tmp / "out" / "jobs.csv").find("huge,0,,,,,800,0,0,rejected"),
+  EXPECT_NE(read_text(tmp / "out" / "jobs.csv").find("huge,0,,,,,800,0,0,rejected,,,,,0,0"),
             std::string::npos);
 }
 

@@ -15,6 +15,7 @@
 #include "orrery/sim/cluster.hpp"
 #include "orrery/sim/problems.hpp"
 #include "orrery/sim/result.hpp"
+#include "orrery/sim/runtime_model.hpp"
 #include "orrery/sim/simulation.hpp"
 #include "orrery/traces/trace_format.hpp"
 
@@ -35,8 +36,19 @@ struct Scenario {
   bool strict = false;
   std::vector<PolicyChoice> policies;
   std::string placement = "pack";
-  sim::SimulationOptions options;
+  sim::SimulationOptions options = default_options();
+  // "model" (throughput table, topology, sharing; docs/runtime-model.md) or "observed" (every
+  // job runs its trace duration wherever it is placed).
+  std::string runtime_model = "model";
+  sim::RuntimeModelParams runtime;
+
+  // The scenario layer's documented defaults: checkpoint costs and interval (engine defaults
+  // are all zero).
+  static sim::SimulationOptions default_options();
 };
+
+// The runtime model a scenario asks for, built for one run over `workload`.
+std::unique_ptr<sim::RuntimeModel> make_runtime(const Scenario& s, const sim::Workload& workload);
 
 // Parse a cluster object; `where` prefixes every problem ("cluster.json" or "scenario.json:
 // cluster").

@@ -77,6 +77,7 @@ struct Node {
   std::uint32_t free_gpus = 0;  // GPUs with nothing allocated on them
   std::uint32_t free_cpu_milli = 0;
   std::uint64_t free_memory_mib = 0;
+  bool down = false;  // failed, under repair: nothing can be placed on it
 };
 
 class Cluster {
@@ -116,6 +117,11 @@ class Cluster {
   // Can one task of the demand go on this node now (ignoring the rest of the gang)?
   bool task_fits_node(const Demand& d, std::uint32_t node) const;
 
+  // Takes a node out of service (it must hold no allocation) or brings it back. A down node is in
+  // no free-capacity index and fits no task.
+  void set_node_down(std::uint32_t node, bool down);
+  std::uint32_t nodes_down() const { return nodes_down_; }
+
   void allocate(const Demand& d, const Placement& p);
   void release(const Demand& d, const Placement& p);
 
@@ -132,6 +138,7 @@ class Cluster {
   std::vector<std::vector<DynamicBitset>> free_index_;  // [pool][free gpus] -> local node bits
   std::vector<std::uint64_t> free_whole_by_type_;
   std::uint64_t allocated_gpu_milli_ = 0;
+  std::uint32_t nodes_down_ = 0;
 };
 
 }  // namespace orrery::sim

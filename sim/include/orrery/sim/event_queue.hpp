@@ -29,7 +29,9 @@ enum class EventKind : std::uint8_t {
   kArrival = 1,
   kSchedule = 2,
   kSample = 3,
-  kWakeup = 4,  // a policy asked to be called again at this time (round-based policies)
+  kWakeup = 4,      // a policy asked to be called again at this time (round-based policies)
+  kNodeFail = 5,    // a node fails (phase kFinish: its jobs stop, resources are released)
+  kNodeRepair = 6,  // a failed node is back (phase kFinish)
 };
 
 struct Event {

@@ -26,6 +26,20 @@ struct JobOutcome {
   std::uint64_t gpu_milli = 0;  // total over tasks
   std::uint32_t nodes = 0;      // distinct nodes of the last placement
   std::uint32_t preemptions = 0;
+  std::uint32_t restarts = 0;  // after node failures
+  std::string gpu_type;        // GPU type of its (last) placement; slowest if mixed
+  double speed = 1.0;          // reference work per second of its last segment (slowdown < 1)
+  SimTime lost_work;           // reference work lost to failures
+};
+
+// GPU-time accounting of a run, in GPU-milliseconds.
+struct Accounting {
+  double allocated_gpu_ms = 0;     // resources held
+  double productive_gpu_ms = 0;    // held while making progress that was kept
+  double failure_lost_gpu_ms = 0;  // progress lost to failures (redone later)
+  double preemption_gpu_ms = 0;    // checkpoint save/restore around preemptions and failures
+  double overhead_gpu_ms = 0;      // launch and completion latency
+  std::uint64_t node_failures = 0;
 };
 
 struct Quantiles {
@@ -44,6 +58,13 @@ struct Summary {
   double gpu_utilization = 0;    // allocated GPU-time / (GPUs x makespan)
   double gpu_hours_allocated = 0;
   std::uint64_t preemptions = 0;
+  std::uint64_t restarts = 0;
+  std::uint64_t node_failures = 0;
+  double goodput = 1;                    // productive / allocated GPU-time
+  double effective_utilization = 0;      // productive GPU-time / (GPUs x makespan)
+  double gpu_hours_lost_failures = 0;    // progress lost to node failures
+  double gpu_hours_lost_preemption = 0;  // checkpoint save/restore
+  double gpu_hours_overhead = 0;         // launch and completion latency
 };
 
 struct Manifest {
@@ -67,7 +88,7 @@ struct RunResult {
 };
 
 Quantiles quantiles(std::vector<double> values);
-Summary summarize(const std::vector<JobOutcome>& jobs, double gpu_ms_allocated,
+Summary summarize(const std::vector<JobOutcome>& jobs, const Accounting& accounting,
                   std::uint32_t gpus_total);
 
 }  // namespace orrery::sim

@@ -48,6 +48,12 @@ struct JobRuntime {
   std::uint32_t nodes = 0;        // distinct nodes of the current or last placement
   std::uint32_t bound_tasks = 0;  // tasks holding resources (all of them while running)
   std::uint32_t epoch = 0;        // bumps at each preemption; stale finish events are ignored
+  SimTime overhead;               // this segment's time before work starts (launch + restore)
+  SimTime preempt_overhead;       // the part of `overhead` that pays for a preemption or failure
+  SimTime pending_overhead;       // save + restore to pay when the job next starts
+  SimTime checkpointed_work;      // reference work safe in a checkpoint
+  SimTime lost_work;              // reference work lost to failures
+  std::uint32_t restarts = 0;     // restarts after node failures
 };
 
 class Placer {

@@ -23,6 +23,30 @@
 
 namespace orrery::sim {
 
+// Time a job spends not making progress: launching, finishing, and saving/restoring checkpoints
+// around preemptions and failures. All zero by default (the engine adds nothing the scenario did
+// not ask for); the scenario layer applies the documented defaults (docs/runtime-model.md).
+struct Overheads {
+  SimTime launch_latency;       // placed -> work starts (container start, image pull, init)
+  SimTime completion_latency;   // work done -> resources freed and the job recorded as ended
+  SimTime checkpoint_interval;  // periodic checkpoint every this much reference work; 0 = none
+  // Checkpoint save at a preemption and restore at the restart, as base + per-GPU seconds
+  // (model and optimizer state grow with the job). Charged to the job when it restarts.
+  double save_base_s = 0, save_per_gpu_s = 0;
+  double restore_base_s = 0, restore_per_gpu_s = 0;
+};
+
+// Node failures: each node fails after an exponential time with this mean (from the run's seeded
+// RNG), is repaired after repair time; jobs on it restart from their last checkpoint.
+struct FailureModel {
+  double node_mtbf_hours = 0;  // 0 = no failures
+  double repair_hours = 4;
+  std::uint32_t max_retries = 3;  // a job failing more often than this ends as failed
+  // Failures at given times (node id, time), in addition to the random ones: "what if node 3
+  // fails at t" questions and hand-worked tests.
+  std::vector<std::pair<std::uint32_t, SimTime>> scheduled;
+};
+
 struct SimulationOptions {
   std::uint64_t seed = 1;
   SimTime sample_interval = SimTime::from_seconds(600);  // time-series resolution
@@ -32,6 +56,8 @@ struct SimulationOptions {
   // false replays them as if they had succeeded.
   bool replay_observed_failures = true;
   std::uint64_t progress_every = 1 << 16;  // events between progress callbacks
+  Overheads overheads;
+  FailureModel failures;
 };
 
 class Simulation {
