@@ -110,6 +110,26 @@ json quantiles_json(const sim::Quantiles& q) {
 }
 }  // namespace
 
+namespace {
+json cost_json(const sim::CostBreakdown& c) {
+  json by_pool = json::object(), by_queue = json::object();
+  for (const auto& [k, v] : c.by_pool) by_pool[k] = v;
+  for (const auto& [k, v] : c.by_queue) by_queue[k] = v;
+  return {{"total", c.total},
+          {"cloud_on_demand", c.cloud_on_demand},
+          {"cloud_reserved", c.cloud_reserved},
+          {"cloud_spot", c.cloud_spot},
+          {"onprem_capital", c.onprem_capital},
+          {"onprem_operations", c.onprem_operations},
+          {"energy", c.energy},
+          {"idle", c.idle},
+          {"energy_kwh", c.energy_kwh},
+          {"node_hours_billed", c.node_hours_billed},
+          {"by_pool", by_pool},
+          {"by_queue", by_queue}};
+}
+}  // namespace
+
 json summary_json(const sim::Summary& s, const sim::Manifest& m) {
   return {{"policy", m.policy},
           {"placement", m.placement},
@@ -131,6 +151,14 @@ json summary_json(const sim::Summary& s, const sim::Manifest& m) {
           {"gpu_hours_lost_failures", s.gpu_hours_lost_failures},
           {"gpu_hours_lost_preemption", s.gpu_hours_lost_preemption},
           {"gpu_hours_overhead", s.gpu_hours_overhead},
+          {"cost_total", s.cost.total},
+          {"cost_per_job", s.cost_per_job},
+          {"cost_idle", s.cost.idle},
+          {"energy_kwh", s.cost.energy_kwh},
+          {"cost", cost_json(s.cost)},
+          {"spot_reclaims", s.spot_reclaims},
+          {"nodes_provisioned", s.nodes_provisioned},
+          {"nodes_released", s.nodes_released},
           {"fingerprint", m.fingerprint},
           {"cancelled", m.cancelled}};
 }
@@ -143,8 +171,8 @@ void write_run(const PolicyRun& run, const Scenario& s, const RunContext& ctx,
   const sim::Workload& w = ctx.workload;
   const sim::RunResult& r = run.result;
   std::string jobs =
-      "job_id,submit_s,start_s,end_s,wait_s,jct_s,gpus,nodes,preemptions,status,user,queue,gpu_"
-      "type,speed,restarts,lost_work_s\n";
+      "job_id,submit_s,start_s,end_s,wait_s,jct_s,gpus,nodes,preemptions,status,user,queue,"
+      "gpu_type,speed,restarts,lost_work_s,cost\n";
   jobs.reserve(r.jobs.size() * 80);
   for (const sim::JobOutcome& o : r.jobs) {
     const sim::JobSpec& spec = w.jobs[o.job];
@@ -165,6 +193,7 @@ void write_run(const PolicyRun& run, const Scenario& s, const RunContext& ctx,
     jobs += ',' + (o.start ? fmt::format("{:.4f}", o.speed) : std::string());
     jobs += ',' + std::to_string(o.restarts);
     jobs += ',' + traces::format_seconds(o.lost_work.ms());
+    jobs += ',' + fmt::format("{:.4f}", o.cost);
     jobs += '\n';
   }
   write_file_atomic(dir + "/jobs.csv", jobs);

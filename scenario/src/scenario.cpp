@@ -241,6 +241,50 @@ json json_read_file(const std::string& path) {
   }
 }
 
+namespace {
+// pools[i].price (docs/cost.md).
+void parse_price(const json& j, const std::string& where, const std::string& path,
+                 sim::PoolPrice& price, sim::Problems& problems) {
+  ObjectReader r(j, where, path, problems);
+  if (!r.ok()) return;
+  using Kind = sim::PoolPrice::Kind;
+  if (auto k = r.string("kind", true)) {
+    if (*k == "on-demand")
+      price.kind = Kind::kOnDemand;
+    else if (*k == "reserved")
+      price.kind = Kind::kReserved;
+    else if (*k == "spot")
+      price.kind = Kind::kSpot;
+    else if (*k == "on-prem")
+      price.kind = Kind::kOnPrem;
+    else
+      problems.add(r.loc("kind"),
+                   "must be one of on-demand, reserved, spot, on-prem, got \"" + *k + "\"");
+  }
+  if (auto v = r.number("per_gpu_hour", false, 0, 1e6)) price.per_gpu_hour = *v;
+  if (auto v = r.number("billing_granularity_s", false, 0.001, 1e7))
+    price.billing_granularity_s = *v;
+  if (auto v = r.number("reserved_term_years", false, 0, 100)) price.reserved_term_years = *v;
+  if (auto v = r.number("spot_interruptions_per_node_hour", false, 0, 1e4))
+    price.spot_interruptions_per_node_hour = *v;
+  if (auto v = r.number("spot_recovery_s", false, 0, 1e7)) price.spot_recovery_s = *v;
+  if (auto v = r.number("capex_per_node", false, 0, 1e9)) price.capex_per_node = *v;
+  if (auto v = r.number("amortization_years", false, 0.01, 100)) price.amortization_years = *v;
+  if (auto v = r.number("ops_per_node_year", false, 0, 1e9)) price.ops_per_node_year = *v;
+  if (auto v = r.number("power_idle_kw", false, 0, 1e4)) price.power_idle_kw = *v;
+  if (auto v = r.number("power_load_kw", false, 0, 1e4)) price.power_load_kw = *v;
+  if (auto v = r.number("pue", false, 1, 10)) price.pue = *v;
+  if (auto v = r.number("price_per_kwh", false, 0, 1e4)) price.price_per_kwh = *v;
+  if (price.power_load_kw < price.power_idle_kw) {
+    problems.add(r.loc("power_load_kw"), "must be >= power_idle_kw");
+  }
+  if (price.kind != Kind::kSpot && price.spot_interruptions_per_node_hour > 0) {
+    problems.add(r.loc("spot_interruptions_per_node_hour"), "applies to kind \"spot\" only");
+  }
+  r.finish();
+}
+}  // namespace
+
 sim::ClusterSpec parse_cluster(const json& j, const std::string& where, sim::Problems& problems) {
   sim::ClusterSpec spec;
   ObjectReader r(j, where, "", problems);
@@ -278,6 +322,26 @@ sim::ClusterSpec parse_cluster(const json& j, const std::string& where, sim::Pro
           problems.add(p.loc("nvlink_domain"), "must divide gpus_per_node (" +
                                                    std::to_string(pool.gpus_per_node) + "), got " +
                                                    std::to_string(*v));
+        }
+      }
+      if (p.has("price")) parse_price(p.at("price"), where, path + ".price", pool.price, problems);
+      if (p.has("autoscale")) {
+        ObjectReader a(p.at("autoscale"), where, path + ".autoscale", problems);
+        if (a.ok()) {
+          pool.autoscale.enabled = a.boolean("enabled").value_or(true);
+          if (auto v = a.integer("min_nodes", false, 0, 1'000'000))
+            pool.autoscale.min_nodes = static_cast<std::uint32_t>(*v);
+          if (pool.autoscale.min_nodes > pool.nodes) {
+            problems.add(a.loc("min_nodes"),
+                         "must be <= nodes (the maximum, " + std::to_string(pool.nodes) + ")");
+          }
+          if (auto v = a.number("scale_up_after_s", false, 0, 1e7))
+            pool.autoscale.scale_up_after_s = *v;
+          if (auto v = a.number("provisioning_delay_s", false, 0, 1e7))
+            pool.autoscale.provisioning_delay_s = *v;
+          if (auto v = a.number("scale_down_after_s", false, 0, 1e7))
+            pool.autoscale.scale_down_after_s = *v;
+          a.finish();
         }
       }
       p.finish();

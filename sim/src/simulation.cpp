@@ -153,6 +153,7 @@ class Simulation::Engine final : public SchedulingContext {
     }
     close_segment(j, Close::kPreempt);
     s.status = JobStatus::kPreempted;
+    s.pending_since = now_;
     ++s.preemptions;
     ++s.epoch;
     pending_.insert(j, policy_->queue_key(*this, j));
@@ -190,6 +191,7 @@ class Simulation::Engine final : public SchedulingContext {
       if (options_.failures.node_mtbf_hours > 0) {
         for (std::uint32_t node = 0; node < cluster_.node_count(); ++node) schedule_failure(node);
       }
+      init_nodes();
       for (const auto& [node, at] : options_.failures.scheduled) {
         if (node >= cluster_.node_count())
           throw std::invalid_argument("simulation: failure of an unknown node");
@@ -229,10 +231,26 @@ class Simulation::Engine final : public SchedulingContext {
         case EventKind::kNodeRepair:
           on_node_repair(e.job);
           break;
+        case EventKind::kNodeUp:
+          on_node_up(e.job);
+          break;
+        case EventKind::kSpotReclaim:
+          on_spot_reclaim(e.job);
+          break;
+        case EventKind::kAutoscale:
+          on_autoscale();
+          break;
       }
       if (need_pass_ && !pass_scheduled_) schedule_pass();
       if (progress_ && event_count_ % options_.progress_every == 0) report_progress();
+      if (jobs_done_ == n && next_arrival_ >= n) {
+        // Every job has ended: what is left in the queue (samples, future failures) cannot
+        // change any outcome. Close with a last sample at this instant.
+        if (samples_.empty() || samples_.back().time != now_) record_sample();
+        break;
+      }
     }
+    finish_nodes();
     RunResult result;
     result.jobs.reserve(n);
     for (JobIndex j = 0; j < n; ++j) {
@@ -260,6 +278,13 @@ class Simulation::Engine final : public SchedulingContext {
     result.timeseries = std::move(samples_);
     accounting_.allocated_gpu_ms = allocated_gpu_ms_;
     result.summary = summarize(result.jobs, accounting_, cluster_.total_gpus());
+    result.summary.cost = compute_cost(result.jobs);
+    const std::uint64_t ended = result.summary.completed + result.summary.failed;
+    result.summary.cost_per_job =
+        ended > 0 ? result.summary.cost.total / static_cast<double>(ended) : 0;
+    result.summary.spot_reclaims = spot_reclaims_;
+    result.summary.nodes_provisioned = nodes_provisioned_;
+    result.summary.nodes_released = nodes_released_;
     Manifest& m = result.manifest;
     m.orrery_version = std::string(kVersion);
     m.policy = std::string(policy_->name());
@@ -285,6 +310,9 @@ class Simulation::Engine final : public SchedulingContext {
     placements_.resize(n);
     running_pos_.assign(n, 0);
     last_type_.assign(n, Demand::kAnyType);
+    job_gpu_ms_.assign(n, 0);
+    job_pool_.assign(n, 0);
+    pool_alloc_gpu_ms_.assign(cluster_.spec().pools.size(), 0);
     std::vector<std::uint32_t> shape_of(n);
     std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint64_t>,
              std::uint32_t>
@@ -390,6 +418,16 @@ class Simulation::Engine final : public SchedulingContext {
     }
     accounting_.productive_gpu_ms += std::max(0.0, kept_wall) * gpus;
     s.attained_gpu_ms += wall * gpus;
+    {
+      const Placement& pl = placements_[j];
+      const double per_task = static_cast<double>(d.gpus_per_task()) * pl.milli_per_gpu / 1000.0;
+      for (std::uint32_t node : pl.task_nodes) {
+        pool_alloc_gpu_ms_[cluster_.node(node).pool] += wall * per_task;
+        last_release_[node] = now_;
+      }
+      job_gpu_ms_[j] += wall * gpus;
+      if (!pl.task_nodes.empty()) job_pool_[j] = cluster_.node(pl.task_nodes[0]).pool;
+    }
     cluster_.release(d, placements_[j]);
     placements_[j] = Placement{};
     s.bound_tasks = 0;
@@ -419,17 +457,16 @@ class Simulation::Engine final : public SchedulingContext {
 
   void on_node_fail(std::uint32_t node) {
     if (jobs_done_ >= workload_.jobs.size()) return;  // nothing left to disturb: stop failing
-    if (cluster_.node(node).down) return;             // already under repair
+    if (node_state_[node] != NodeState::kUp) {
+      // Not in service (offline, provisioning, already failed): this failure does not happen.
+      if (options_.failures.node_mtbf_hours > 0 && node_state_[node] != NodeState::kFailed)
+        schedule_failure(node);
+      return;
+    }
     ++accounting_.node_failures;
     log(9, node);
     // Running jobs with a task on the node restart from their last checkpoint (or fail for good).
-    std::vector<JobIndex> victims;
-    for (JobIndex r : running_) {
-      const auto& tn = placements_[r].task_nodes;
-      if (std::find(tn.begin(), tn.end(), node) != tn.end()) victims.push_back(r);
-    }
-    std::sort(victims.begin(), victims.end());
-    for (JobIndex v : victims) {
+    for (JobIndex v : jobs_on(node)) {
       JobRuntime& s = state_[v];
       close_segment(v, Close::kFailure);
       ++s.epoch;
@@ -442,28 +479,325 @@ class Simulation::Engine final : public SchedulingContext {
         for (Observer* o : observers_) o->on_finish(now_, v, s.status);
       } else {
         s.status = JobStatus::kPreempted;
+        s.pending_since = now_;
         pending_.insert(v, policy_->queue_key(*this, v));
         for (Observer* o : observers_) o->on_preempt(now_, v);
       }
     }
-    // Pending jobs holding some bound tasks on it lose them all.
-    for (JobIndex j : pending_.ordered()) {
-      if (state_[j].bound_tasks == 0) continue;
-      const auto& tn = placements_[j].task_nodes;
-      if (std::find(tn.begin(), tn.end(), node) != tn.end()) unbind_tasks(j);
-    }
-    cluster_.set_node_down(node, true);
+    unbind_on(node);
+    set_node_state(node, NodeState::kFailed);
     events_.push(now_ + SimTime::from_seconds(options_.failures.repair_hours * 3600.0),
                  Phase::kFinish, EventKind::kNodeRepair, node);
     need_pass_ = true;
   }
 
   void on_node_repair(std::uint32_t node) {
-    cluster_.set_node_down(node, false);
+    set_node_state(node, NodeState::kUp);
     log(11, node);
     need_pass_ = true;
     if (jobs_done_ < workload_.jobs.size() && options_.failures.node_mtbf_hours > 0)
       schedule_failure(node);
+  }
+
+  // --- node service states: failures, spot reclaims, autoscaling, billing (docs/cost.md) ---
+  enum class NodeState : std::uint8_t { kUp, kFailed, kOffline, kProvisioning, kReclaimed };
+
+  static bool billed(NodeState st) {
+    return st == NodeState::kUp || st == NodeState::kFailed || st == NodeState::kProvisioning;
+  }
+
+  void init_nodes() {
+    const std::uint32_t nodes = cluster_.node_count();
+    node_state_.assign(nodes, NodeState::kUp);
+    billed_since_.assign(nodes, now_);
+    up_since_.assign(nodes, now_);
+    last_release_.assign(nodes, now_);
+    const std::size_t pools = cluster_.spec().pools.size();
+    pool_billed_ms_.assign(pools, 0);
+    pool_up_node_ms_.assign(pools, 0);
+    inflight_.assign(pools, 0);
+    bool autoscaling = false;
+    for (std::uint32_t p = 0; p < pools; ++p) {
+      const NodePoolSpec& pool = cluster_.spec().pools[p];
+      const std::uint32_t first = cluster_.pool_first_node(p);
+      if (pool.autoscale.enabled) {
+        autoscaling = true;
+        for (std::uint32_t i = std::min(pool.autoscale.min_nodes, pool.nodes); i < pool.nodes;
+             ++i) {
+          set_node_state(first + i, NodeState::kOffline);
+        }
+      }
+      if (pool.price.kind == PoolPrice::Kind::kSpot &&
+          pool.price.spot_interruptions_per_node_hour > 0) {
+        for (std::uint32_t i = 0; i < pool.nodes; ++i) schedule_reclaim(first + i);
+      }
+    }
+    if (autoscaling) events_.push(now_ + autoscale_tick(), Phase::kSample, EventKind::kAutoscale);
+  }
+
+  // Moves a node between service states; the node must hold nothing when it leaves service.
+  void set_node_state(std::uint32_t node, NodeState st) {
+    const NodeState old = node_state_[node];
+    if (old == st) return;
+    const std::uint32_t pool = cluster_.node(node).pool;
+    if (billed(old) && !billed(st)) {
+      pool_billed_ms_[pool] += billed_ms(pool, now_ - billed_since_[node]);
+    } else if (!billed(old) && billed(st)) {
+      billed_since_[node] = now_;
+    }
+    if (old == NodeState::kUp) {
+      pool_up_node_ms_[pool] += static_cast<double>((now_ - up_since_[node]).ms());
+    } else if (st == NodeState::kUp) {
+      up_since_[node] = now_;
+      last_release_[node] = now_;
+    }
+    cluster_.set_node_down(node, st != NodeState::kUp);
+    node_state_[node] = st;
+  }
+
+  double billed_ms(std::uint32_t pool, SimTime span) const {
+    const double g = cluster_.spec().pools[pool].price.billing_granularity_s * 1000.0;
+    const auto ms = static_cast<double>(span.ms());
+    return g > 1 ? std::ceil(ms / g) * g : ms;
+  }
+
+  void finish_nodes() {
+    if (node_state_.empty()) return;
+    for (std::uint32_t node = 0; node < cluster_.node_count(); ++node) {
+      const std::uint32_t pool = cluster_.node(node).pool;
+      if (billed(node_state_[node]))
+        pool_billed_ms_[pool] += billed_ms(pool, now_ - billed_since_[node]);
+      if (node_state_[node] == NodeState::kUp)
+        pool_up_node_ms_[pool] += static_cast<double>((now_ - up_since_[node]).ms());
+    }
+  }
+
+  // Running jobs with a task on `node`, by job index.
+  std::vector<JobIndex> jobs_on(std::uint32_t node) const {
+    std::vector<JobIndex> out;
+    for (JobIndex r : running_) {
+      const auto& tn = placements_[r].task_nodes;
+      if (std::find(tn.begin(), tn.end(), node) != tn.end()) out.push_back(r);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // Pending jobs holding some bound tasks on `node` lose them all.
+  void unbind_on(std::uint32_t node) {
+    for (JobIndex j : pending_.ordered()) {
+      if (state_[j].bound_tasks == 0) continue;
+      const auto& tn = placements_[j].task_nodes;
+      if (std::find(tn.begin(), tn.end(), node) != tn.end()) unbind_tasks(j);
+    }
+  }
+
+  void schedule_reclaim(std::uint32_t node) {
+    const double rate =
+        cluster_.spec().pools[cluster_.node(node).pool].price.spot_interruptions_per_node_hour;
+    std::exponential_distribution<double> gap(rate / 3.6e6);
+    events_.push(now_ + SimTime::from_ms(static_cast<std::int64_t>(gap(rng_)) + 1), Phase::kFinish,
+                 EventKind::kSpotReclaim, node);
+  }
+
+  // The cloud takes a spot node back: its jobs are preempted (they checkpoint, as on the usual
+  // two-minute notice) and the capacity returns after the pool's recovery time.
+  void on_spot_reclaim(std::uint32_t node) {
+    if (jobs_done_ >= workload_.jobs.size()) return;
+    if (node_state_[node] != NodeState::kUp) {
+      if (node_state_[node] != NodeState::kReclaimed) schedule_reclaim(node);
+      return;
+    }
+    ++spot_reclaims_;
+    log(12, node);
+    for (JobIndex v : jobs_on(node)) preempt(v);
+    unbind_on(node);
+    set_node_state(node, NodeState::kReclaimed);
+    const double recovery = cluster_.spec().pools[cluster_.node(node).pool].price.spot_recovery_s;
+    events_.push(now_ + SimTime::from_seconds(recovery), Phase::kFinish, EventKind::kNodeUp, node);
+    need_pass_ = true;
+  }
+
+  void on_node_up(std::uint32_t node) {
+    const NodeState was = node_state_[node];
+    if (was != NodeState::kProvisioning && was != NodeState::kReclaimed) return;
+    const std::uint32_t pool = cluster_.node(node).pool;
+    if (was == NodeState::kProvisioning && inflight_[pool] > 0) --inflight_[pool];
+    set_node_state(node, NodeState::kUp);
+    log(13, node);
+    if (was == NodeState::kReclaimed && jobs_done_ < workload_.jobs.size()) schedule_reclaim(node);
+    need_pass_ = true;
+  }
+
+  SimTime autoscale_tick() const {
+    double tick = 60;
+    for (const auto& p : cluster_.spec().pools) {
+      if (!p.autoscale.enabled) continue;
+      tick = std::min({tick, p.autoscale.scale_up_after_s / 2, p.autoscale.scale_down_after_s / 2});
+    }
+    return SimTime::from_seconds(std::max(tick, 1.0));
+  }
+
+  // Cluster-autoscaler semantics: jobs pending longer than a pool's threshold that cannot be
+  // placed now ask for nodes; each job's nodes come from the cheapest autoscaling pool whose
+  // fresh node fits its tasks (Karpenter-like); nodes already provisioning count against the
+  // ask. Idle nodes above the minimum go away after the pool's idle time.
+  void on_autoscale() {
+    const auto& pools = cluster_.spec().pools;
+    std::vector<std::uint64_t> want(pools.size(), 0);
+    std::size_t looked = 0;
+    for (JobIndex j : pending_.ordered()) {
+      if (++looked > 10'000) break;
+      const JobRuntime& s = state_[j];
+      if (s.bound_tasks > 0) continue;
+      const Demand& d = demands_[j];
+      std::optional<std::uint32_t> best;
+      double best_price = 0;
+      std::uint32_t per_node_best = 0;
+      for (std::uint32_t p = 0; p < pools.size(); ++p) {
+        const NodePoolSpec& pool = pools[p];
+        if (!pool.autoscale.enabled || !cluster_.pool_matches(p, d)) continue;
+        if ((now_ - s.pending_since).seconds() < pool.autoscale.scale_up_after_s) continue;
+        const std::uint32_t per_node = tasks_per_fresh_node(pool, d);
+        if (per_node == 0) continue;
+        const double price = pool.price.per_gpu_hour * pool.gpus_per_node;
+        if (!best || price < best_price) {
+          best = p;
+          best_price = price;
+          per_node_best = per_node;
+        }
+      }
+      if (!best) continue;
+      if (find_placement(j)) continue;  // it fits now; the next pass will start it
+      want[*best] += (d.tasks + per_node_best - 1) / per_node_best;
+    }
+    for (std::uint32_t p = 0; p < pools.size(); ++p) {
+      const NodePoolSpec& pool = pools[p];
+      if (!pool.autoscale.enabled) continue;
+      const std::uint32_t first = cluster_.pool_first_node(p);
+      std::uint64_t ask = want[p] > inflight_[p] ? want[p] - inflight_[p] : 0;
+      for (std::uint32_t i = 0; i < pool.nodes && ask > 0; ++i) {
+        if (node_state_[first + i] != NodeState::kOffline) continue;
+        set_node_state(first + i, NodeState::kProvisioning);
+        ++inflight_[p];
+        ++nodes_provisioned_;
+        --ask;
+        events_.push(now_ + SimTime::from_seconds(pool.autoscale.provisioning_delay_s),
+                     Phase::kFinish, EventKind::kNodeUp, first + i);
+      }
+      // Scale down: idle nodes above the minimum, highest ids first.
+      std::uint32_t up = 0;
+      for (std::uint32_t i = 0; i < pool.nodes; ++i) up += node_state_[first + i] == NodeState::kUp;
+      for (std::uint32_t i = pool.nodes; i-- > 0 && up > pool.autoscale.min_nodes;) {
+        const std::uint32_t node = first + i;
+        if (node_state_[node] != NodeState::kUp || !idle(node)) continue;
+        if ((now_ - last_release_[node]).seconds() < pool.autoscale.scale_down_after_s) continue;
+        set_node_state(node, NodeState::kOffline);
+        ++nodes_released_;
+        --up;
+      }
+    }
+    if (jobs_done_ < workload_.jobs.size()) {
+      events_.push(now_ + autoscale_tick(), Phase::kSample, EventKind::kAutoscale);
+    }
+  }
+
+  bool idle(std::uint32_t node) const {
+    const Node& n = cluster_.node(node);
+    const NodePoolSpec& pool = cluster_.spec().pools[n.pool];
+    return n.free_gpus == n.gpus && n.free_cpu_milli == pool.cpu_cores * 1000U &&
+           n.free_memory_mib == pool.memory_mib;
+  }
+
+  static std::uint32_t tasks_per_fresh_node(const NodePoolSpec& pool, const Demand& d) {
+    std::uint64_t k = 1'000'000;
+    if (d.gpu_milli >= 1000)
+      k = pool.gpus_per_node / d.gpus_per_task();
+    else if (d.gpu_milli > 0)
+      k = std::uint64_t{pool.gpus_per_node} * (1000U / d.gpu_milli);
+    if (d.cpu_milli > 0) k = std::min<std::uint64_t>(k, pool.cpu_cores * 1000ULL / d.cpu_milli);
+    if (d.memory_mib > 0) k = std::min<std::uint64_t>(k, pool.memory_mib / d.memory_mib);
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(k, d.tasks));
+  }
+
+  CostBreakdown compute_cost(std::vector<JobOutcome>& jobs) const {
+    CostBreakdown c;
+    const auto& pools = cluster_.spec().pools;
+    if (node_state_.empty()) return c;
+    const double horizon_h = static_cast<double>((now_ - origin_).ms()) / 3.6e6;
+    const double horizon_years = horizon_h / (365.25 * 24);
+    std::vector<double> list_price(pools.size(), 0);  // per allocated GPU-hour, for chargeback
+    for (std::uint32_t p = 0; p < pools.size(); ++p) {
+      const NodePoolSpec& pool = pools[p];
+      const PoolPrice& price = pool.price;
+      const double gpus = pool.gpus_per_node;
+      const double billed_h = pool_billed_ms_[p] / 3.6e6;
+      const double up_h = pool_up_node_ms_[p] / 3.6e6;
+      const double alloc_gpu_h = pool_alloc_gpu_ms_[p] / 3.6e6;
+      double cost = 0;
+      c.node_hours_billed += billed_h;
+      if (price.power_idle_kw > 0 || price.power_load_kw > 0) {
+        const double busy_share_h = gpus > 0 ? alloc_gpu_h / gpus : 0;
+        const double kwh = (price.power_idle_kw * up_h +
+                            (price.power_load_kw - price.power_idle_kw) * busy_share_h) *
+                           price.pue;
+        c.energy_kwh += kwh;
+        if (price.kind == PoolPrice::Kind::kOnPrem) {
+          c.energy += kwh * price.price_per_kwh;
+          cost += kwh * price.price_per_kwh;
+        }
+      }
+      switch (price.kind) {
+        case PoolPrice::Kind::kNone:
+          break;
+        case PoolPrice::Kind::kOnDemand: {
+          const double v = billed_h * gpus * price.per_gpu_hour;
+          c.cloud_on_demand += v;
+          cost += v;
+          list_price[p] = price.per_gpu_hour;
+          break;
+        }
+        case PoolPrice::Kind::kSpot: {
+          const double v = billed_h * gpus * price.per_gpu_hour;
+          c.cloud_spot += v;
+          cost += v;
+          list_price[p] = price.per_gpu_hour;
+          break;
+        }
+        case PoolPrice::Kind::kReserved: {
+          // A commitment: every node of the pool is paid for the whole run, used or not.
+          const double v = pool.nodes * horizon_h * gpus * price.per_gpu_hour;
+          c.cloud_reserved += v;
+          cost += v;
+          list_price[p] = price.per_gpu_hour;
+          break;
+        }
+        case PoolPrice::Kind::kOnPrem: {
+          const double capital =
+              pool.nodes * price.capex_per_node / price.amortization_years * horizon_years;
+          const double ops = pool.nodes * price.ops_per_node_year * horizon_years;
+          c.onprem_capital += capital;
+          c.onprem_operations += ops;
+          cost += capital + ops;
+          const double capacity_gpu_h = pool.nodes * gpus * horizon_h;
+          list_price[p] = capacity_gpu_h > 0 ? cost / capacity_gpu_h : 0;
+          break;
+        }
+      }
+      c.total += cost;
+      c.by_pool.emplace_back(pool.name, cost);
+    }
+    // Chargeback: each job pays its GPU-hours at its pool's list price; what is left is idle.
+    std::map<std::string, double> by_queue;
+    double charged = 0;
+    for (JobOutcome& o : jobs) {
+      o.cost = job_gpu_ms_[o.job] / 3.6e6 * list_price[job_pool_[o.job]];
+      charged += o.cost;
+      by_queue[workload_.queues[workload_.jobs[o.job].queue]] += o.cost;
+    }
+    c.idle = std::max(0.0, c.total - charged);
+    for (const auto& [q, v] : by_queue) c.by_queue.emplace_back(q.empty() ? "(none)" : q, v);
+    return c;
   }
 
   void advance_to(SimTime t) {
@@ -495,6 +829,7 @@ class Simulation::Engine final : public SchedulingContext {
       return;
     }
     s.status = JobStatus::kPending;
+    s.pending_since = now_;
     pending_.insert(j, policy_->queue_key(*this, j));
     need_pass_ = true;
   }
@@ -535,6 +870,14 @@ class Simulation::Engine final : public SchedulingContext {
   }
 
   void on_sample() {
+    record_sample();
+    // Keep sampling while jobs remain and anything else can still happen.
+    if (jobs_done_ < workload_.jobs.size() && !events_.empty()) {
+      events_.push(now_ + options_.sample_interval, Phase::kSample, EventKind::kSample);
+    }
+  }
+
+  void record_sample() {
     Sample s;
     s.time = now_;
     s.gpu_milli_allocated = cluster_.allocated_gpu_milli();
@@ -543,10 +886,6 @@ class Simulation::Engine final : public SchedulingContext {
     s.jobs_pending = static_cast<std::uint32_t>(pending_.size());
     samples_.push_back(s);
     for (Observer* o : observers_) o->on_sample(s);
-    // Keep sampling while jobs remain and anything else can still happen.
-    if (jobs_done_ < workload_.jobs.size() && !events_.empty()) {
-      events_.push(now_ + options_.sample_interval, Phase::kSample, EventKind::kSample);
-    }
   }
 
   void report_progress() {
@@ -567,6 +906,13 @@ class Simulation::Engine final : public SchedulingContext {
   std::vector<std::uint32_t> running_pos_;
   std::vector<std::uint32_t> last_type_;
   Accounting accounting_;
+  std::vector<NodeState> node_state_;
+  std::vector<SimTime> billed_since_, up_since_, last_release_;
+  std::vector<double> pool_billed_ms_, pool_up_node_ms_, pool_alloc_gpu_ms_;
+  std::vector<std::uint64_t> inflight_;
+  std::vector<double> job_gpu_ms_;
+  std::vector<std::uint32_t> job_pool_;
+  std::uint64_t spot_reclaims_ = 0, nodes_provisioned_ = 0, nodes_released_ = 0;
   PendingQueue pending_;
   std::vector<JobIndex> running_;
   std::vector<JobIndex> arrival_order_;

@@ -25,6 +25,35 @@
 
 namespace orrery::sim {
 
+// What a pool's nodes cost (docs/cost.md). Cloud pools pay per GPU-hour while a node is up
+// (on-demand and spot; rounded up to the billing granularity per node-up interval) or for the
+// whole run at a committed rate (reserved). On-premises pools pay capital amortized over years,
+// operations per node-year and energy (power at idle and at load, times PUE, times price).
+struct PoolPrice {
+  enum class Kind { kNone, kOnDemand, kReserved, kSpot, kOnPrem };
+  Kind kind = Kind::kNone;
+  double per_gpu_hour = 0;                      // on-demand, reserved, spot
+  double billing_granularity_s = 1;             // cloud billing unit (e.g. 1 s, 60 s, 3600 s)
+  double reserved_term_years = 1;               // informational: the commitment's term
+  double spot_interruptions_per_node_hour = 0;  // spot: reclaims that preempt the node's jobs
+  double spot_recovery_s = 600;                 // spot: time until capacity is back
+  double capex_per_node = 0;                    // on-prem purchase price
+  double amortization_years = 4;
+  double ops_per_node_year = 0;                 // on-prem operations (staff, space, support)
+  double power_idle_kw = 0, power_load_kw = 0;  // per node
+  double pue = 1.3;
+  double price_per_kwh = 0;
+};
+
+// Cluster-autoscaler / Karpenter-like bounds for a pool (docs/cost.md).
+struct PoolAutoscale {
+  bool enabled = false;
+  std::uint32_t min_nodes = 0;        // nodes up at the start; `nodes` is the maximum
+  double scale_up_after_s = 60;       // a job pending this long triggers a scale-up
+  double provisioning_delay_s = 300;  // request -> node ready
+  double scale_down_after_s = 600;    // an idle node above the minimum goes away after this
+};
+
 struct NodePoolSpec {
   std::string name;
   std::string gpu_type;  // e.g. "A100-80", "V100"; empty for CPU-only pools
@@ -32,8 +61,9 @@ struct NodePoolSpec {
   std::uint32_t cpu_cores = 64;           // per node
   std::uint64_t memory_mib = 512 * 1024;  // per node
   std::uint32_t nodes = 1;
-  std::uint32_t nvlink_domain =
-      0;  // GPUs per NVLink domain inside a node; 0 = all GPUs of the node
+  std::uint32_t nvlink_domain = 0;  // GPUs per NVLink domain in a node; 0 = the whole node
+  PoolPrice price;
+  PoolAutoscale autoscale;
 };
 
 struct ClusterSpec {

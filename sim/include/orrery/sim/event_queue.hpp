@@ -29,9 +29,12 @@ enum class EventKind : std::uint8_t {
   kArrival = 1,
   kSchedule = 2,
   kSample = 3,
-  kWakeup = 4,      // a policy asked to be called again at this time (round-based policies)
-  kNodeFail = 5,    // a node fails (phase kFinish: its jobs stop, resources are released)
-  kNodeRepair = 6,  // a failed node is back (phase kFinish)
+  kWakeup = 4,       // a policy asked to be called again at this time (round-based policies)
+  kNodeFail = 5,     // a node fails (phase kFinish: its jobs stop, resources are released)
+  kNodeRepair = 6,   // a failed node is back (phase kFinish)
+  kNodeUp = 7,       // a provisioned (autoscaled) or recovered (spot) node is ready (kFinish)
+  kSpotReclaim = 8,  // the cloud takes a spot node back (kFinish)
+  kAutoscale = 9,    // the autoscaler looks at pending jobs and idle nodes (kSample phase)
 };
 
 struct Event {

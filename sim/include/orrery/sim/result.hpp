@@ -30,6 +30,19 @@ struct JobOutcome {
   std::string gpu_type;        // GPU type of its (last) placement; slowest if mixed
   double speed = 1.0;          // reference work per second of its last segment (slowdown < 1)
   SimTime lost_work;           // reference work lost to failures
+  double cost = 0;  // its share of the cluster's cost (docs/cost.md)
+};
+
+// The run's cost and energy, and their parts (docs/cost.md).
+struct CostBreakdown {
+  double total = 0;
+  double cloud_on_demand = 0, cloud_reserved = 0, cloud_spot = 0;
+  double onprem_capital = 0, onprem_operations = 0, energy = 0;
+  double idle = 0;  // cost of capacity nobody used
+  double energy_kwh = 0;
+  double node_hours_billed = 0;
+  std::vector<std::pair<std::string, double>> by_pool;   // pool name -> cost
+  std::vector<std::pair<std::string, double>> by_queue;  // tenant -> cost (chargeback)
 };
 
 // GPU-time accounting of a run, in GPU-milliseconds.
@@ -65,6 +78,11 @@ struct Summary {
   double gpu_hours_lost_failures = 0;    // progress lost to node failures
   double gpu_hours_lost_preemption = 0;  // checkpoint save/restore
   double gpu_hours_overhead = 0;         // launch and completion latency
+  CostBreakdown cost;
+  double cost_per_job = 0;  // total / jobs that ended
+  std::uint64_t spot_reclaims = 0;
+  std::uint64_t nodes_provisioned = 0;  // autoscaler scale-ups (nodes)
+  std::uint64_t nodes_released = 0;     // autoscaler scale-downs (nodes)
 };
 
 struct Manifest {
