@@ -142,15 +142,15 @@ int simulate(const SimulateArgs& sim_) {
   // Comparison table, saved and printed.
   std::string csv =
       "policy,jobs,completed,failed,rejected,unfinished,mean_jct_s,p50_jct_s,p95_jct_s,p99_jct_s,"
-      "mean_wait_s,p95_wait_s,makespan_s,gpu_utilization,preemptions,fingerprint\n";
+      "mean_wait_s,p95_wait_s,makespan_s,gpu_utilization,preemptions,cost_total,fingerprint\n";
   nlohmann::json cmp = nlohmann::json::array();
   for (const auto& r : runs) {
     const auto& m = r.result.summary;
     csv += fmt::format(
-        "{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.6f},{},{}\n",
+        "{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.6f},{},{:.4f},{}\n",
         r.policy.name, m.jobs, m.completed, m.failed, m.rejected, m.unfinished, m.jct_s.mean,
         m.jct_s.p50, m.jct_s.p95, m.jct_s.p99, m.wait_s.mean, m.wait_s.p95, m.makespan_s,
-        m.gpu_utilization, m.preemptions, r.result.manifest.fingerprint);
+        m.gpu_utilization, m.preemptions, m.cost.total, r.result.manifest.fingerprint);
     cmp.push_back(scenario::summary_json(m, r.result.manifest));
   }
   fs::create_directories(sim_.out);
@@ -161,15 +161,15 @@ int simulate(const SimulateArgs& sim_) {
   }
   const bool cancelled = stop.stop_requested();
   if (!sim_.quiet) {
-    std::cout << fmt::format("{:<16} {:>9} {:>12} {:>12} {:>12} {:>12} {:>12} {:>7}\n", "policy",
-                             "done", "mean JCT s", "p95 JCT s", "mean wait s", "p95 wait s",
-                             "makespan s", "util");
+    std::cout << fmt::format("{:<16} {:>9} {:>12} {:>12} {:>12} {:>12} {:>12} {:>7} {:>11}\n",
+                             "policy", "done", "mean JCT s", "p95 JCT s", "mean wait s",
+                             "p95 wait s", "makespan s", "util", "cost");
     for (const auto& r : runs) {
       const auto& m = r.result.summary;
       std::cout << fmt::format(
-          "{:<16} {:>9} {:>12.0f} {:>12.0f} {:>12.0f} {:>12.0f} {:>12.0f} {:>6.1f}%\n",
+          "{:<16} {:>9} {:>12.0f} {:>12.0f} {:>12.0f} {:>12.0f} {:>12.0f} {:>6.1f}% {:>11.2f}\n",
           r.policy.name, m.completed + m.failed, m.jct_s.mean, m.jct_s.p95, m.wait_s.mean,
-          m.wait_s.p95, m.makespan_s, 100.0 * m.gpu_utilization);
+          m.wait_s.p95, m.makespan_s, 100.0 * m.gpu_utilization, m.cost.total);
     }
     if (multi) {
       auto best = [&](auto metric) {
@@ -190,6 +190,13 @@ int simulate(const SimulateArgs& sim_) {
                                bw->result.summary.wait_s.p95,
                                pct_change(base.wait_s.p95, bw->result.summary.wait_s.p95),
                                runs[0].policy.name);
+      if (base.cost.total > 0) {
+        const auto* bc = best([](const sim::Summary& m) { return m.cost.total; });
+        std::cout << fmt::format("Lowest cost:   {} ({:.2f}, {} against {}).\n", bc->policy.name,
+                                 bc->result.summary.cost.total,
+                                 pct_change(base.cost.total, bc->result.summary.cost.total),
+                                 runs[0].policy.name);
+      }
     }
     std::cout << fmt::format("\nResults: {}{}\n",
                              fs::absolute(sim_.out).lexically_normal().string(),
