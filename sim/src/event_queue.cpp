@@ -11,8 +11,11 @@ constexpr std::size_t kArity = 4;
 
 void EventQueue::push(SimTime time, Phase phase, EventKind kind, std::uint32_t job,
                       std::uint32_t epoch) {
-  assert(next_seq_ < (std::uint64_t{1} << 56));
-  Event e{time, (static_cast<std::uint64_t>(phase) << 56) | next_seq_++, job, epoch, kind};
+  assert(next_seq_ < (std::uint64_t{1} << 48));
+  Event e{time,
+          (static_cast<std::uint64_t>(phase) << 56) | (static_cast<std::uint64_t>(kind) << 48) |
+              next_seq_++,
+          job, epoch};
   std::size_t i = heap_.size();
   heap_.push_back(e);
   while (i > 0) {

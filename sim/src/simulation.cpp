@@ -208,7 +208,7 @@ class Simulation::Engine final : public SchedulingContext {
       if (options_.end_time && e.time > *options_.end_time) break;
       advance_to(e.time);
       ++event_count_;
-      switch (e.kind) {
+      switch (e.kind()) {
         case EventKind::kArrival:
           on_arrival(e.job);
           break;

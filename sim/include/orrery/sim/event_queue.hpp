@@ -37,15 +37,16 @@ enum class EventKind : std::uint8_t {
   kAutoscale = 9,    // the autoscaler looks at pending jobs and idle nodes (kSample phase)
 };
 
+// 24 bytes: the order word packs phase (top 8 bits), kind (next 8) and sequence (low 48).
 struct Event {
   SimTime time;
-  std::uint64_t order = 0;  // phase in the top 8 bits, sequence number below
+  std::uint64_t order = 0;
   std::uint32_t job = 0;
   std::uint32_t epoch = 0;  // lets the engine ignore events made stale by a preemption
-  EventKind kind = EventKind::kArrival;
 
   Phase phase() const { return static_cast<Phase>(order >> 56); }
-  std::uint64_t sequence() const { return order & ((std::uint64_t{1} << 56) - 1); }
+  EventKind kind() const { return static_cast<EventKind>((order >> 48) & 0xffU); }
+  std::uint64_t sequence() const { return order & ((std::uint64_t{1} << 48) - 1); }
 };
 
 class EventQueue {
