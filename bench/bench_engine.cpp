@@ -31,7 +31,8 @@ void BM_EventQueueHold(benchmark::State& state) {
   EventQueue q;
   q.reserve(n + 1);
   for (std::size_t i = 0; i < n; ++i) {
-    q.push(SimTime::from_ms(static_cast<std::int64_t>(rng() % 1'000'000)), Phase::kFinish, EventKind::kFinish);
+    q.push(SimTime::from_ms(static_cast<std::int64_t>(rng() % 1'000'000)), Phase::kFinish,
+           EventKind::kFinish);
   }
   for (auto _ : state) {
     const auto e = q.pop();
@@ -39,7 +40,8 @@ void BM_EventQueueHold(benchmark::State& state) {
            EventKind::kFinish, e.job);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
-  state.counters["ops_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["ops_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_EventQueueHold)->Arg(1'000)->Arg(100'000)->Arg(1'000'000);
 
@@ -59,10 +61,12 @@ void BM_Replay(benchmark::State& state, const char* policy) {
     util = r.summary.gpu_utilization;
     benchmark::DoNotOptimize(r);
   }
-  state.counters["jobs_per_s"] = benchmark::Counter(static_cast<double>(jobs) * static_cast<double>(state.iterations()),
-                                                    benchmark::Counter::kIsRate);
-  state.counters["us_per_job"] = benchmark::Counter(static_cast<double>(jobs) * static_cast<double>(state.iterations()),
-                                                    benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["jobs_per_s"] =
+      benchmark::Counter(static_cast<double>(jobs) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+  state.counters["us_per_job"] =
+      benchmark::Counter(static_cast<double>(jobs) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["peak_rss_MiB"] = peak_rss_mib();
   state.counters["gpu_util"] = util;
 }

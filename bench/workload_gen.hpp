@@ -26,7 +26,8 @@ inline sim::ClusterSpec bench_cluster(std::uint32_t gpus) {
 }
 
 // `load`: offered GPU demand as a share of `gpus` (0.85 keeps queues short but non-empty).
-inline sim::Workload synthetic_workload(std::size_t jobs, std::uint32_t gpus, double load, std::uint64_t seed) {
+inline sim::Workload synthetic_workload(std::size_t jobs, std::uint32_t gpus, double load,
+                                        std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0, 1);
   // GPU-count mix (tasks x GPUs per task): mostly 1 GPU, heavy tail of multi-node gangs.
@@ -34,7 +35,8 @@ inline sim::Workload synthetic_workload(std::size_t jobs, std::uint32_t gpus, do
     double p;
     std::uint32_t tasks, gpus;
   };
-  const Shape mix[] = {{0.50, 1, 1}, {0.15, 1, 2}, {0.15, 1, 4}, {0.15, 1, 8}, {0.04, 2, 8}, {0.01, 4, 8}};
+  const Shape mix[] = {{0.50, 1, 1}, {0.15, 1, 2}, {0.15, 1, 4},
+                       {0.15, 1, 8}, {0.04, 2, 8}, {0.01, 4, 8}};
   double mean_gpus = 0;
   for (const auto& s : mix) mean_gpus += s.p * s.tasks * s.gpus;
   const double mu = std::log(1800.0), sigma = 1.2;  // median 30 min

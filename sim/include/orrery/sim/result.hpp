@@ -30,7 +30,7 @@ struct JobOutcome {
   std::string gpu_type;        // GPU type of its (last) placement; slowest if mixed
   double speed = 1.0;          // reference work per second of its last segment (slowdown < 1)
   SimTime lost_work;           // reference work lost to failures
-  double cost = 0;  // its share of the cluster's cost (docs/cost.md)
+  double cost = 0;             // its share of the cluster's cost (docs/cost.md)
 };
 
 // The run's cost and energy, and their parts (docs/cost.md).

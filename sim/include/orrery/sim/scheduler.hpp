@@ -54,7 +54,7 @@ struct JobRuntime {
   SimTime checkpointed_work;      // reference work safe in a checkpoint
   SimTime lost_work;              // reference work lost to failures
   std::uint32_t restarts = 0;     // restarts after node failures
-  SimTime pending_since;  // when it last became pending (arrival, preemption, restart)
+  SimTime pending_since;          // when it last became pending (arrival, preemption, restart)
 };
 
 class Placer {
