@@ -172,7 +172,7 @@ void write_run(const PolicyRun& run, const Scenario& s, const RunContext& ctx,
   const sim::RunResult& r = run.result;
   std::string jobs =
       "job_id,submit_s,start_s,end_s,wait_s,jct_s,gpus,nodes,preemptions,status,user,queue,"
-      "gpu_type,speed,restarts,lost_work_s,cost\n";
+      "gpu_type,speed,restarts,lost_work_s,cost,node_ids\n";
   jobs.reserve(r.jobs.size() * 80);
   for (const sim::JobOutcome& o : r.jobs) {
     const sim::JobSpec& spec = w.jobs[o.job];
@@ -194,6 +194,11 @@ void write_run(const PolicyRun& run, const Scenario& s, const RunContext& ctx,
     jobs += ',' + std::to_string(o.restarts);
     jobs += ',' + traces::format_seconds(o.lost_work.ms());
     jobs += ',' + fmt::format("{:.4f}", o.cost);
+    jobs += ',';
+    for (std::size_t k = 0; k < o.node_ids.size(); ++k) {
+      if (k > 0) jobs += ';';
+      jobs += std::to_string(o.node_ids[k]);
+    }
     jobs += '\n';
   }
   write_file_atomic(dir + "/jobs.csv", jobs);

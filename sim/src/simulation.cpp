@@ -268,6 +268,7 @@ class Simulation::Engine final : public SchedulingContext {
       }
       o.gpu_milli = demands_[j].total_gpu_milli();
       o.nodes = s.nodes;
+      o.node_ids = std::move(last_nodes_[j]);
       o.preemptions = s.preemptions;
       o.restarts = s.restarts;
       o.speed = s.speed;
@@ -311,6 +312,7 @@ class Simulation::Engine final : public SchedulingContext {
     running_pos_.assign(n, 0);
     last_type_.assign(n, Demand::kAnyType);
     job_gpu_ms_.assign(n, 0);
+    last_nodes_.resize(n);
     job_pool_.assign(n, 0);
     pool_alloc_gpu_ms_.assign(cluster_.spec().pools.size(), 0);
     std::vector<std::uint32_t> shape_of(n);
@@ -344,6 +346,10 @@ class Simulation::Engine final : public SchedulingContext {
     if (!s.first_start) s.first_start = now_;
     s.last_start = now_;
     s.nodes = placement.distinct_nodes();
+    last_nodes_[j].assign(placement.task_nodes.begin(), placement.task_nodes.end());
+    std::sort(last_nodes_[j].begin(), last_nodes_[j].end());
+    last_nodes_[j].erase(std::unique(last_nodes_[j].begin(), last_nodes_[j].end()),
+                         last_nodes_[j].end());
     s.speed = runtime_->speed(workload_.jobs[j], demands_[j], placement, cluster_);
     if (!(s.speed > 0) || !std::isfinite(s.speed)) {
       throw std::logic_error("simulation: runtime model gave a non-positive speed");
@@ -911,6 +917,7 @@ class Simulation::Engine final : public SchedulingContext {
   std::vector<double> pool_billed_ms_, pool_up_node_ms_, pool_alloc_gpu_ms_;
   std::vector<std::uint64_t> inflight_;
   std::vector<double> job_gpu_ms_;
+  std::vector<std::vector<std::uint32_t>> last_nodes_;
   std::vector<std::uint32_t> job_pool_;
   std::uint64_t spot_reclaims_ = 0, nodes_provisioned_ = 0, nodes_released_ = 0;
   PendingQueue pending_;

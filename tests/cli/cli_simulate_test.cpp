@@ -25,7 +25,7 @@ TEST(CliSimulate, ExampleWritesEveryOutputAndSaysWhichPolicyDidBest) {
     const auto dir = tmp / "out" / policy;
     EXPECT_EQ(first_line(dir / "jobs.csv"),
               "job_id,submit_s,start_s,end_s,wait_s,jct_s,gpus,nodes,preemptions,status,user,queue,"
-              "gpu_type,speed,restarts,lost_work_s,cost");
+              "gpu_type,speed,restarts,lost_work_s,cost,node_ids");
     EXPECT_EQ(first_line(dir / "timeseries.csv"),
               "time_s,gpus_allocated,gpus_total,jobs_running,jobs_pending");
     const auto summary = nlohmann::json::parse(read_text(dir / "summary.json"));
@@ -92,8 +92,9 @@ TEST(CliSimulate, JobsThatCanNeverFitAreRejectedAndCounted) {
   const auto s = nlohmann::json::parse(read_text(tmp / "out" / "summary.json"));
   EXPECT_EQ(s["rejected"], 1);
   EXPECT_EQ(s["completed"], 1);
-  EXPECT_NE(read_text(tmp / "out" / "jobs.csv").find("huge,0,,,,,800,0,0,rejected,,,,,0,0,0.0000"),
-            std::string::npos);
+  EXPECT_NE(
+      read_text(tmp / "out" / "jobs.csv").find("huge,0,,,,,800,0,0,rejected,,,,,0,0,0.0000,\n"),
+      std::string::npos);
 }
 
 TEST(CliValidate, ReportsEveryProblem) {

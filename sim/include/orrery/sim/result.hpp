@@ -23,8 +23,9 @@ struct JobOutcome {
   std::optional<SimTime> start;  // first start
   std::optional<SimTime> end;
   JobStatus status = JobStatus::kUnfinished;
-  std::uint64_t gpu_milli = 0;  // total over tasks
-  std::uint32_t nodes = 0;      // distinct nodes of the last placement
+  std::uint64_t gpu_milli = 0;          // total over tasks
+  std::uint32_t nodes = 0;              // distinct nodes of the last placement
+  std::vector<std::uint32_t> node_ids;  // those nodes, ascending (for allocation timelines)
   std::uint32_t preemptions = 0;
   std::uint32_t restarts = 0;  // after node failures
   std::string gpu_type;        // GPU type of its (last) placement; slowest if mixed
