@@ -22,6 +22,7 @@ RunContext load_workload(const Scenario& s) {
   traces::ImportOptions opts;
   opts.strict = s.strict;
   traces::Imported imported = traces::import_trace(s.trace_path, s.trace_format, opts);
+  traces::apply_transforms(imported.workload, s.transforms, s.options.seed);
   return RunContext{std::move(imported.workload), std::move(imported.report)};
 }
 

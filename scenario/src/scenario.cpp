@@ -153,6 +153,34 @@ std::unique_ptr<sim::RuntimeModel> make_runtime(const Scenario& s, const sim::Wo
 
 namespace {
 // "runtime": {...}: the runtime model and the overheads (docs/runtime-model.md).
+// "calibration": PROFILE.json, as `orrery calibrate` writes it (docs/calibration.md): its
+// simulation_options map onto SimulationOptions (scheduler tick, launch and completion latency).
+void apply_calibration_profile(const std::string& file, sim::SimulationOptions& o,
+                               sim::Problems& problems) {
+  json p;
+  try {
+    p = json_read_file(file);
+  } catch (const sim::InputError& e) {
+    for (const auto& x : e.problems()) problems.add(x.where, x.what);
+    return;
+  }
+  if (!p.is_object() || p.value("format", json()) != "orrery-calibration-profile" ||
+      !p.contains("simulation_options")) {
+    problems.add(file, "not an orrery calibration profile (see docs/calibration.md)");
+    return;
+  }
+  ObjectReader r(p.at("simulation_options"), file, "simulation_options", problems);
+  if (!r.ok()) return;
+  if (auto v = r.number("scheduler_interval_s", false, 0, 1e6))
+    o.scheduler_interval = sim::SimTime::from_seconds(*v);
+  if (auto v = r.number("launch_latency_s", false, 0, 1e6))
+    o.overheads.launch_latency = sim::SimTime::from_seconds(*v);
+  if (auto v = r.number("completion_latency_s", false, 0, 1e6))
+    o.overheads.completion_latency = sim::SimTime::from_seconds(*v);
+  r.number("scheduler_phase_s", false, 0, 1e6);  // the live run's own tick phase: not predictive
+  r.finish();
+}
+
 void parse_runtime(const json& j, const std::string& path, Scenario& s, sim::Problems& problems) {
   ObjectReader r(j, path, "runtime", problems);
   if (!r.ok()) return;
@@ -452,6 +480,9 @@ Scenario load_scenario(const std::string& path) {
       if (auto t = w.string("trace", true)) s.trace_path = resolve(path, *t);
       s.trace_format = w.string("format", false).value_or("auto");
       s.strict = w.boolean("strict").value_or(false);
+      if (w.has("transforms"))
+        s.transforms =
+            traces::parse_transforms(w.at("transforms"), path + ": workload.transforms", problems);
       w.finish();
     }
   }
@@ -479,6 +510,11 @@ Scenario load_scenario(const std::string& path) {
   }
   s.placement = r.string("placement", false).value_or("pack");
   if (auto v = r.integer("seed", false, 0, 9.0e15)) s.options.seed = *v;
+  // A calibration profile (orrery calibrate) first, so explicit options and runtime override it.
+  if (auto c = r.string("calibration", false)) {
+    s.calibration_path = resolve(path, *c);
+    apply_calibration_profile(s.calibration_path, s.options, problems);
+  }
   if (r.has("options")) {
     ObjectReader o(r.at("options"), path, "options", problems);
     if (o.ok()) {
@@ -536,7 +572,11 @@ json scenario_json(const Scenario& s) {
           {"pcie_gbps", t.pcie_gbps},
           {"node_link_gbps", t.node_link_gbps},
           {"rack_uplink_gbps", t.rack_uplink_gbps}}}}},
-      {"workload", {{"trace", s.trace_path}, {"format", s.trace_format}, {"strict", s.strict}}},
+      {"workload",
+       {{"trace", s.trace_path},
+        {"format", s.trace_format},
+        {"strict", s.strict},
+        {"transforms", traces::transforms_json(s.transforms)}}},
       {"policies", pols},
       {"placement", s.placement},
       {"seed", s.options.seed},

@@ -18,6 +18,7 @@
 #include "orrery/sim/runtime_model.hpp"
 #include "orrery/sim/simulation.hpp"
 #include "orrery/traces/trace_format.hpp"
+#include "orrery/traces/transform.hpp"
 
 namespace orrery::scenario {
 
@@ -34,9 +35,11 @@ struct Scenario {
   std::string trace_path;
   std::string trace_format = "auto";
   bool strict = false;
+  std::vector<traces::Transform> transforms;  // workload.transforms, applied after import
   std::vector<PolicyChoice> policies;
   std::string placement = "pack";
   sim::SimulationOptions options = default_options();
+  std::string calibration_path;  // "calibration": a profile from `orrery calibrate`, or empty
   // "model" (throughput table, topology, sharing; docs/runtime-model.md) or "observed" (every
   // job runs its trace duration wherever it is placed).
   std::string runtime_model = "model";
