@@ -58,6 +58,7 @@ const std::vector<PlacerInfo>& placer_registry() {
         {"consolidate", "fewest nodes, then fewest racks; GPUs inside one NVLink domain",
          make_consolidate_placer},
     };
+    for (auto& p : research_placers()) all.push_back(std::move(p));
     for (auto& p : sharing_placers()) all.push_back(std::move(p));
     return checked<PlacerInfo>(std::move(all));
   }();

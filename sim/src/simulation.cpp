@@ -69,6 +69,7 @@ class Simulation::Engine final : public SchedulingContext {
   const Workload& workload() const override { return workload_; }
   const Demand& demand(JobIndex j) const override { return demands_[j]; }
   const JobRuntime& runtime(JobIndex j) const override { return state_[j]; }
+  const Placement& placement(JobIndex j) const override { return placements_[j]; }
   PendingQueue& pending() override { return pending_; }
   std::span<const JobIndex> running() const override { return running_; }
 

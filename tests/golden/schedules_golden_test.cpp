@@ -80,6 +80,29 @@ TEST(Golden, SrtfPreemptsALongerRunningJob) {
   check(run(uniform_cluster(1, 1), w, "srtf"), {{0, 120, 1}, {10, 30, 0}});
 }
 
+TEST(Golden, SrtfEvictsOnlyWhatMakesRoomOnOneNode) {
+  // Two nodes of 4 GPUs, pack placement. At t=0 a, b, d (2 GPUs, 1000 s) and c (2 GPUs, 200 s)
+  // arrive; SRTF starts c first (node 0), then a (node 0, fullest that fits), b and d (node 1).
+  // At t=10 e (one task of 4 GPUs, 100 s) arrives; all four have more left. The 8 GPUs are
+  // enough in total, but e needs one whole node: each node needs both its jobs gone, the tie goes
+  // to node 0, so only c and a are preempted (never b or d). e runs 10..110 on node 0; then c
+  // (190 s left) and a (990 s left) resume: c 110..300, a 110..1100.
+  sim::Workload w;
+  add_job(w, 0, 1000, 2);  // a
+  add_job(w, 0, 1000, 2);  // b
+  add_job(w, 0, 200, 2);   // c
+  add_job(w, 0, 1000, 2);  // d
+  add_job(w, 10, 100, 4);  // e
+  check(run(uniform_cluster(2, 4), w, "srtf"),
+        {{0, 1100, 1}, {0, 1000}, {0, 300, 1}, {0, 1000}, {10, 110}});
+  // Spread placement: c to node 0, a to node 1 (emptier), b to node 0 (tie), d to node 1.
+  // Evicting the longest first across the cluster (d, b, a) would free no node until a
+  // third victim went; one node at a time takes two: node 0 (b, c), tie to the lower id.
+  // e 10..110; then c (190 s left) 110..300 and b (990 s left) 110..1100.
+  check(run(uniform_cluster(2, 4), w, "srtf", "spread"),
+        {{0, 1000}, {0, 1100, 1}, {0, 300, 1}, {0, 1000}, {10, 110}});
+}
+
 TEST(Golden, EasyBackfillNeverDelaysTheHeadsReservation) {
   // One node of 4 GPUs; walltime = duration for all.
   //  j0 t=0  2 GPUs 100 s -> starts 0 (2 free left).

@@ -24,6 +24,7 @@ struct PolicyInfo {
   std::string name;
   std::string summary;  // one line for `orrery policies`
   std::function<std::unique_ptr<sim::Policy>(const nlohmann::json& params)> make;
+  bool gang = true;  // false: binds tasks one by one and can deadlock (conformance tests know)
 };
 
 struct PlacerInfo {

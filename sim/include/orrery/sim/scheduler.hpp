@@ -100,6 +100,8 @@ class SchedulingContext {
   // Remaining reference work, accounting for the current segment.
   virtual SimTime remaining_work(JobIndex j) const = 0;
 
+  // The resources a running (or partly bound) job holds now; empty for other jobs.
+  virtual const Placement& placement(JobIndex j) const = 0;
   virtual std::optional<Placement> find_placement(JobIndex j) const = 0;
   // A placement for only `tasks` of the job's tasks (for policies without gang semantics).
   virtual std::optional<Placement> find_task_placement(JobIndex j, std::uint32_t tasks) const = 0;

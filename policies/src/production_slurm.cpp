@@ -1,0 +1,851 @@
+// slurm: Slurm's scheduler (slurmctld with sched/backfill, priority/multifactor, select/cons_tres).
+//
+// Partitions (params "partitions": PartitionName, Nodes as node-pool names or ALL, Default,
+// PriorityJobFactor, PriorityTier, DefaultTime, MaxTime) take the jobs whose trace queue names
+// them; other jobs go to the Default partition. Jobs are ordered by partition PriorityTier, then
+// by multifactor priority
+//   PriorityWeightAge * min(age / PriorityMaxAge, 1) + PriorityWeightFairshare * F
+//   + PriorityWeightJobSize * size + PriorityWeightPartition * (PriorityJobFactor / max)
+//   + PriorityWeightQOS * (job priority / the workload's largest)
+// truncated to an integer as Slurm does, then by submission. Fair share is the classic formula
+// F = 2^(-(U/S)/FairShareDampeningFactor): U the user's share of all decayed usage (GPU-seconds,
+// halved every PriorityDecayHalfLife), S the user's share of the shares (params "Fairshare",
+// 1 each by default); size is the job's share of the cluster's GPUs (of its CPUs for CPU jobs),
+// or one minus it with PriorityFavorSmall. Factors are recomputed every PriorityCalcPeriod.
+// Timing follows a live slurmctld (docs/policies.md, the project's live-Slurm notes): decisions
+// happen on ticks, not at events. After a submission or a completion the main scheduler runs at
+// the next tick of the background loop (sched_tick, 1 s, phase sched_tick_phase), no sooner than
+// batch_sched_delay after its previous run, testing default_queue_depth jobs; every
+// sched_interval it tests the whole queue. It starts jobs in priority order and, once a job of a
+// partition cannot start, starts no later job of that partition. Backfill (SchedulerType
+// sched/backfill) runs every bf_interval (phase bf_phase) after a change: it walks up to
+// bf_max_job_test jobs in priority order over a per-node plan of when running jobs end (their time
+// limit: the job's walltime, else the partition's DefaultTime or MaxTime, else the job's actual
+// run time as an oracle), rounded up to bf_resolution and looking bf_window ahead; a job that
+// can start now without touching an earlier job's reservation starts; otherwise it gets a
+// reservation at its earliest start (for the first bf_job_part_count_reserve jobs of each
+// partition; 0, Slurm's default, reserves for every job tested, which is conservative
+// backfilling; 1 is EASY backfilling). Placement is best fit on the partition's nodes (fewest
+// idle GPUs, then least idle CPU), as select/cons_tres packs.
+// Simplifications (docs/policies.md): jobs are not killed at their time limit (the engine has no
+// kill; estimates use the limit); the plan counts a shared-GPU task as a whole GPU; the
+// allocation-to-start latency of a live cluster (~0.16 s) is not added; usage counts GPU time only
+// (TRESBillingWeights=GRES/gpu=1); PriorityWeightAssoc, nice, QOS limits, reservations made by
+// users, preemption and the fair-tree algorithm (the default since 19.05) are not modelled.
+// Sources: slurm.schedmd.com: slurm.conf (SchedulerParameters, Partition configuration),
+// sched_config.html, priority_multifactor.html, classic_fair_share.html, backfill docs.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "production_parts.hpp"
+#include "production_support.hpp"
+
+namespace orrery::policies {
+
+namespace {
+
+using prod::FreeMap;
+using sim::SimTime;
+
+struct PartitionSpec {
+  std::string name;
+  std::vector<std::string> pools;  // empty: ALL
+  bool is_default = false;
+  double job_factor = 1;
+  double tier = 1;
+  std::optional<SimTime> default_time, max_time;
+};
+
+struct SlurmConfig {
+  std::vector<PartitionSpec> partitions;
+  double w_age = 0, w_fairshare = 0, w_size = 0, w_partition = 0, w_qos = 0;
+  SimTime max_age = SimTime::from_seconds(7 * 86400.0);
+  SimTime half_life = SimTime::from_seconds(7 * 86400.0);
+  SimTime calc_period = SimTime::from_seconds(300);
+  bool favor_small = false;
+  double dampening = 1;
+  std::map<std::string, double> shares;
+  bool backfill = true;
+  SimTime tick = SimTime::from_seconds(1), tick_phase = SimTime::zero();
+  SimTime batch_sched_delay = SimTime::from_seconds(3);
+  SimTime sched_interval = SimTime::from_seconds(60);
+  std::uint32_t default_queue_depth = 100;
+  std::uint32_t partition_job_depth = 0;
+  SimTime bf_interval = SimTime::from_seconds(30), bf_phase = SimTime::zero();
+  SimTime bf_resolution = SimTime::from_seconds(60);
+  SimTime bf_window = SimTime::from_seconds(1440 * 60.0);
+  std::uint32_t bf_max_job_test = 500;
+  std::uint32_t bf_job_part_count_reserve = 0;
+};
+
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+
+class Slurm final : public sim::Policy {
+ public:
+  explicit Slurm(SlurmConfig cfg) : cfg_(std::move(cfg)) {}
+  std::string_view name() const override { return "slurm"; }
+
+  sim::QueueKey queue_key(const sim::SchedulingContext& ctx, sim::JobIndex j) const override {
+    return {ctx.job(j).submit.ms(), 0};
+  }
+
+  void schedule(sim::SchedulingContext& ctx) override {
+    if (!resolved_) resolve(ctx);
+    const SimTime now = ctx.now();
+    if (changed(ctx)) {
+      const SimTime earliest = std::max(now, last_main_ + cfg_.batch_sched_delay);
+      main_due_ = std::min(main_due_, prod::next_tick(earliest, cfg_.tick, cfg_.tick_phase).ms());
+      if (cfg_.sched_interval > SimTime::zero()) {
+        full_due_ =
+            std::min(full_due_, prod::next_tick(now, cfg_.sched_interval, cfg_.tick_phase).ms());
+      }
+      if (cfg_.backfill) {
+        bf_due_ = std::min(bf_due_, prod::next_tick(now, cfg_.bf_interval, cfg_.bf_phase).ms());
+      }
+    }
+    const bool full = full_due_ <= now.ms();
+    if (full || main_due_ <= now.ms()) {
+      main_due_ = kNever;
+      if (full) full_due_ = kNever;
+      last_main_ = now;
+      main_pass(ctx, full);
+    }
+    if (bf_due_ <= now.ms()) {
+      bf_due_ = kNever;
+      backfill_pass(ctx);
+    }
+    for (std::int64_t due : {main_due_, full_due_, bf_due_}) {
+      if (due != kNever && !requested_.count(due)) {
+        requested_.insert(due);
+        ctx.request_wakeup(SimTime::from_ms(due));
+      }
+    }
+    while (!requested_.empty() && *requested_.begin() <= now.ms())
+      requested_.erase(requested_.begin());
+    snapshot(ctx);
+  }
+
+ private:
+  // --- setup ---
+  void resolve(const sim::SchedulingContext& ctx) {
+    resolved_ = true;
+    const sim::Cluster& c = ctx.cluster();
+    const sim::Workload& w = ctx.workload();
+    if (cfg_.partitions.empty()) {
+      PartitionSpec p;
+      p.name = "default";
+      p.is_default = true;
+      cfg_.partitions.push_back(p);
+    }
+    sim::Problems problems;
+    part_nodes_.assign(cfg_.partitions.size(), {});
+    part_member_.assign(cfg_.partitions.size(), std::vector<bool>(c.node_count(), false));
+    for (std::size_t p = 0; p < cfg_.partitions.size(); ++p) {
+      const PartitionSpec& spec = cfg_.partitions[p];
+      for (std::uint32_t pool = 0; pool < c.spec().pools.size(); ++pool) {
+        const bool in =
+            spec.pools.empty() || std::find(spec.pools.begin(), spec.pools.end(),
+                                            c.spec().pools[pool].name) != spec.pools.end();
+        if (!in) continue;
+        for (std::uint32_t i = 0; i < c.pool_node_count(pool); ++i) {
+          part_nodes_[p].push_back(c.pool_first_node(pool) + i);
+          part_member_[p][c.pool_first_node(pool) + i] = true;
+        }
+      }
+      for (const std::string& name : spec.pools) {
+        bool found = false;
+        for (const auto& pool : c.spec().pools) found = found || pool.name == name;
+        if (!found) {
+          problems.add(
+              "policy 'slurm' params.partitions",
+              "partition " + spec.name + ": no node pool named \"" + name + "\" in the cluster");
+        }
+      }
+    }
+    problems.throw_if_any();
+    std::uint32_t def = 0;
+    for (std::uint32_t p = 0; p < cfg_.partitions.size(); ++p) {
+      if (cfg_.partitions[p].is_default) def = p;
+    }
+    std::vector<std::uint32_t> by_queue(w.queues.size(), def);
+    for (std::uint32_t q = 1; q < w.queues.size(); ++q) {
+      for (std::uint32_t p = 0; p < cfg_.partitions.size(); ++p) {
+        if (cfg_.partitions[p].name == w.queues[q]) by_queue[q] = p;
+      }
+    }
+    part_of_.resize(w.jobs.size());
+    for (sim::JobIndex j = 0; j < w.jobs.size(); ++j) part_of_[j] = by_queue[w.jobs[j].queue];
+    max_job_factor_ = 0;
+    for (const auto& p : cfg_.partitions) max_job_factor_ = std::max(max_job_factor_, p.job_factor);
+    max_priority_ = 0;
+    for (const auto& j : w.jobs) max_priority_ = std::max(max_priority_, j.priority);
+    total_gpus_ = c.total_gpus();
+    first_gpu_.clear();
+    for (std::uint32_t n = 0; n < c.node_count(); ++n) first_gpu_.push_back(c.node(n).first_gpu);
+    total_cpu_ = 0;
+    for (const auto& pool : c.spec().pools) total_cpu_ += double{1.0} * pool.cpu_cores * pool.nodes;
+    // Fair-share shares per user.
+    share_.assign(w.users.size(), 1.0);
+    for (std::uint32_t u = 0; u < w.users.size(); ++u) {
+      if (auto it = cfg_.shares.find(w.users[u]); it != cfg_.shares.end()) share_[u] = it->second;
+    }
+    double total_share = 0;
+    for (double s : share_) total_share += s;
+    for (double& s : share_) s = total_share > 0 ? s / total_share : 0;
+    usage_.assign(w.users.size(), 0.0);
+    priority_.assign(w.jobs.size(), 0);
+    have_priority_.assign(w.jobs.size(), false);
+    fits_partition_.assign(w.jobs.size(), 0);
+  }
+
+  // Did anything happen since the end of the last call (an arrival, a finish)?
+  bool changed(sim::SchedulingContext& ctx) const {
+    std::uint64_t sum = 0;
+    for (sim::JobIndex j : ctx.running()) sum += j + 1;
+    return !snapped_ || ctx.pending().size() != snap_pending_ ||
+           ctx.running().size() != snap_running_ || sum != snap_sum_;
+  }
+  void snapshot(sim::SchedulingContext& ctx) {
+    snapped_ = true;
+    snap_pending_ = ctx.pending().size();
+    snap_running_ = ctx.running().size();
+    snap_sum_ = 0;
+    for (sim::JobIndex j : ctx.running()) snap_sum_ += j + 1;
+  }
+
+  // --- priority ---
+  void update_usage(const sim::SchedulingContext& ctx) {
+    const SimTime now = ctx.now();
+    if (usage_time_ < SimTime::zero()) usage_time_ = now;
+    const double dt = static_cast<double>((now - usage_time_).ms());
+    if (dt > 0) {
+      const double decay = std::exp2(-dt / static_cast<double>(cfg_.half_life.ms()));
+      for (double& u : usage_) u *= decay;
+    }
+    auto charge = [&](sim::JobIndex j, SimTime end) {
+      const SimTime from = std::max(usage_time_, ctx.runtime(j).last_start);
+      if (end <= from) return;
+      usage_[ctx.job(j).user] += static_cast<double>((end - from).ms()) / 1000.0 *
+                                 static_cast<double>(ctx.demand(j).total_gpu_milli()) / 1000.0;
+    };
+    std::set<sim::JobIndex> still;
+    for (sim::JobIndex j : ctx.running()) {
+      charge(j, now);
+      still.insert(j);
+    }
+    for (sim::JobIndex j : charged_running_) {
+      if (still.count(j)) continue;
+      const sim::JobRuntime& rt = ctx.runtime(j);
+      charge(j, rt.end ? *rt.end : now);
+    }
+    charged_running_ = std::move(still);
+    usage_time_ = now;
+  }
+
+  std::uint32_t compute_priority(const sim::SchedulingContext& ctx, sim::JobIndex j,
+                                 double total_usage) const {
+    const sim::JobSpec& spec = ctx.job(j);
+    const double age = std::min(1.0, static_cast<double>((ctx.now() - spec.submit).ms()) /
+                                         static_cast<double>(cfg_.max_age.ms()));
+    double fs = 1;
+    const double s = share_[spec.user];
+    if (total_usage > 0) {
+      const double u = usage_[spec.user] / total_usage;
+      fs = s > 0 ? std::exp2(-(u / s) / cfg_.dampening) : 0;
+    }
+    const sim::Demand& d = ctx.demand(j);
+    double size =
+        d.gpu_milli > 0
+            ? static_cast<double>(d.total_gpu_milli()) / 1000.0 / std::max(1.0, total_gpus_)
+            : static_cast<double>(d.tasks) * d.cpu_milli / 1000.0 / std::max(1.0, total_cpu_);
+    size = std::min(1.0, size);
+    if (cfg_.favor_small) size = 1.0 - size;
+    const double part =
+        max_job_factor_ > 0 ? cfg_.partitions[part_of_[j]].job_factor / max_job_factor_ : 0;
+    const double qos =
+        max_priority_ > 0 ? std::clamp(static_cast<double>(spec.priority) / max_priority_, 0.0, 1.0)
+                          : 0;
+    const double p = cfg_.w_age * age + cfg_.w_fairshare * fs + cfg_.w_size * size +
+                     cfg_.w_partition * part + cfg_.w_qos * qos;
+    return static_cast<std::uint32_t>(std::clamp(p, 0.0, 4294967295.0));
+  }
+
+  // Pending jobs in Slurm's order (PriorityTier, priority, submission).
+  std::vector<sim::JobIndex> queue_order(sim::SchedulingContext& ctx) {
+    const bool recalc = last_calc_ < SimTime::zero() || ctx.now() >= last_calc_ + cfg_.calc_period;
+    if (recalc) {
+      update_usage(ctx);
+      last_calc_ = ctx.now();
+    }
+    double total_usage = 0;
+    for (double u : usage_) total_usage += u;
+    std::vector<sim::JobIndex> order;
+    order.reserve(ctx.pending().size());
+    for (sim::JobIndex j : ctx.pending().ordered()) {
+      if (!prod::is_waiting(ctx, j)) continue;
+      if (recalc || !have_priority_[j]) {
+        priority_[j] = compute_priority(ctx, j, total_usage);
+        have_priority_[j] = true;
+      }
+      order.push_back(j);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](sim::JobIndex a, sim::JobIndex b) {
+      const double ta = cfg_.partitions[part_of_[a]].tier, tb = cfg_.partitions[part_of_[b]].tier;
+      if (ta != tb) return ta > tb;
+      if (priority_[a] != priority_[b]) return priority_[a] > priority_[b];
+      if (ctx.job(a).submit != ctx.job(b).submit) return ctx.job(a).submit < ctx.job(b).submit;
+      return a < b;
+    });
+    return order;
+  }
+
+  // --- placement ---
+  // Can the job ever fit its partition (all nodes idle)?
+  bool fits_partition(const sim::SchedulingContext& ctx, sim::JobIndex j) {
+    std::uint8_t& f = fits_partition_[j];
+    if (f == 0) {
+      const sim::Demand& d = ctx.demand(j);
+      const sim::Cluster& c = ctx.cluster();
+      std::uint64_t tasks = 0;
+      for (std::uint32_t n : part_nodes_[part_of_[j]]) {
+        const sim::Node& node = c.node(n);
+        if (!c.pool_matches(node.pool, d)) continue;
+        const auto& pool = c.spec().pools[node.pool];
+        std::uint64_t k = 1'000'000;
+        if (d.gpu_milli >= 1000) {
+          k = node.gpus / d.gpus_per_task();
+        } else if (d.gpu_milli > 0) {
+          k = std::uint64_t{node.gpus} * (1000U / d.gpu_milli);
+        }
+        if (d.cpu_milli > 0) k = std::min<std::uint64_t>(k, pool.cpu_cores * 1000ULL / d.cpu_milli);
+        if (d.memory_mib > 0) k = std::min<std::uint64_t>(k, pool.memory_mib / d.memory_mib);
+        tasks += k;
+        if (tasks >= d.tasks) break;
+      }
+      f = tasks >= d.tasks ? 1 : 2;
+    }
+    return f == 1;
+  }
+
+  void start(sim::SchedulingContext& ctx, sim::JobIndex j, sim::Placement p) {
+    book_.started(ctx, j, p);
+    ctx.start(j, std::move(p));
+  }
+
+  void main_pass(sim::SchedulingContext& ctx, bool full) {
+    const std::vector<sim::JobIndex> order = queue_order(ctx);
+    FreeMap m(ctx.cluster());
+    std::vector<bool> blocked(cfg_.partitions.size(), false);
+    std::vector<std::uint32_t> per_part(cfg_.partitions.size(), 0);
+    std::uint32_t tested = 0;
+    for (sim::JobIndex j : order) {
+      if (!full && tested >= cfg_.default_queue_depth) break;
+      const std::uint32_t p = part_of_[j];
+      if (blocked[p]) continue;
+      if (cfg_.partition_job_depth > 0 && per_part[p] >= cfg_.partition_job_depth) continue;
+      ++tested;
+      ++per_part[p];
+      if (!fits_partition(ctx, j)) continue;  // never runnable here: it holds nothing up
+      auto allow = [&](std::uint32_t n) { return static_cast<bool>(part_member_[p][n]); };
+      auto placement = prod::place_gang(m, ctx.demand(j), prod::best_fit_score, allow);
+      if (placement) {
+        start(ctx, j, std::move(*placement));
+      } else {
+        blocked[p] = true;
+      }
+    }
+  }
+
+  // --- backfill ---
+  struct Amount {
+    std::int64_t gpus = 0, cpu = 0, mem = 0;
+  };
+  struct Event {
+    std::int64_t t;
+    Amount a;
+  };
+  struct Hold {
+    std::int64_t from, to;
+    Amount a;
+  };
+  struct NodePlan {
+    Amount base;                  // idle now
+    std::vector<Event> releases;  // sorted by time; cumulative amounts
+    std::vector<Hold> holds;      // reservations and backfilled starts
+  };
+
+  std::int64_t round_up(std::int64_t t) const {
+    const std::int64_t r = cfg_.bf_resolution.ms();
+    if (r <= 1) return t;
+    return (t + r - 1) / r * r;
+  }
+
+  // When a running job ends by its time limit (the engine's expected end when it has none).
+  SimTime running_end(const sim::SchedulingContext& ctx, sim::JobIndex j) const {
+    const sim::JobSpec& spec = ctx.job(j);
+    const PartitionSpec& p = cfg_.partitions[part_of_[j]];
+    const SimTime start_time = ctx.runtime(j).last_start;
+    if (spec.walltime) return start_time + *spec.walltime;
+    if (p.default_time) return start_time + *p.default_time;
+    if (p.max_time) return start_time + *p.max_time;
+    return ctx.runtime(j).expected_end;
+  }
+
+  SimTime time_limit(const sim::SchedulingContext& ctx, sim::JobIndex j) const {
+    const sim::JobSpec& spec = ctx.job(j);
+    if (spec.walltime) return *spec.walltime;
+    const PartitionSpec& p = cfg_.partitions[part_of_[j]];
+    if (p.default_time) return *p.default_time;
+    if (p.max_time) return *p.max_time;
+    return ctx.remaining_work(j);  // oracle
+  }
+
+  static Amount task_amount(const sim::Demand& d) {
+    return {d.gpu_milli == 0 ? 0 : std::int64_t{d.gpus_per_task()}, std::int64_t{d.cpu_milli},
+            static_cast<std::int64_t>(d.memory_mib)};
+  }
+
+  // Tasks of `per` the node can hold throughout [t, end).
+  std::int64_t tasks_at(const NodePlan& n, std::int64_t t, std::int64_t end,
+                        const Amount& per) const {
+    Amount a = n.base;
+    // Releases are cumulative: the last one at or before t.
+    auto it = std::upper_bound(n.releases.begin(), n.releases.end(), t,
+                               [](std::int64_t x, const Event& e) { return x < e.t; });
+    if (it != n.releases.begin()) {
+      const Amount& r = std::prev(it)->a;
+      a.gpus += r.gpus;
+      a.cpu += r.cpu;
+      a.mem += r.mem;
+    }
+    // The most held at any instant of [t, end).
+    Amount worst;
+    for (const Hold& h : n.holds) {
+      const std::int64_t at = std::max(h.from, t);
+      if (at >= end || h.to <= t) continue;
+      Amount sum;
+      for (const Hold& o : n.holds) {
+        if (o.from <= at && at < o.to) {
+          sum.gpus += o.a.gpus;
+          sum.cpu += o.a.cpu;
+          sum.mem += o.a.mem;
+        }
+      }
+      worst.gpus = std::max(worst.gpus, sum.gpus);
+      worst.cpu = std::max(worst.cpu, sum.cpu);
+      worst.mem = std::max(worst.mem, sum.mem);
+    }
+    a.gpus -= worst.gpus;
+    a.cpu -= worst.cpu;
+    a.mem -= worst.mem;
+    std::int64_t k = std::numeric_limits<std::int64_t>::max();
+    if (per.gpus > 0) k = std::min(k, a.gpus / per.gpus);
+    if (per.cpu > 0) k = std::min(k, a.cpu / per.cpu);
+    if (per.mem > 0) k = std::min(k, a.mem / per.mem);
+    return std::max<std::int64_t>(0, k);
+  }
+
+  void backfill_pass(sim::SchedulingContext& ctx) {
+    const std::vector<sim::JobIndex> order = queue_order(ctx);
+    if (order.empty()) return;
+    const sim::Cluster& c = ctx.cluster();
+    const std::int64_t now = ctx.now().ms();
+    const std::int64_t horizon = now + cfg_.bf_window.ms();
+    FreeMap m(c);
+    std::vector<NodePlan> plan(c.node_count());
+    for (std::uint32_t n = 0; n < c.node_count(); ++n) {
+      plan[n].base = {std::int64_t{m.idle_gpus(n)}, std::int64_t{m.free_cpu(n)},
+                      static_cast<std::int64_t>(m.free_mem(n))};
+    }
+    // When running jobs end, by their time limits: CPU and memory come back per task, a GPU
+    // when the last job on it ends (shared GPUs included).
+    std::vector<std::int64_t> times = {now};
+    std::map<std::uint32_t, std::int64_t> gpu_free_at;  // global GPU -> release time
+    std::vector<std::vector<Event>> deltas(c.node_count());
+    for (sim::JobIndex r : ctx.running()) {
+      const sim::Placement* p = book_.get(ctx, r);
+      if (!p) continue;
+      const std::int64_t end = round_up(std::max(running_end(ctx, r).ms(), now + 1));
+      if (end <= horizon) times.push_back(end);
+      const sim::Demand& d = ctx.demand(r);
+      for (std::uint32_t node : p->task_nodes) {
+        deltas[node].push_back(
+            {end, {0, std::int64_t{d.cpu_milli}, static_cast<std::int64_t>(d.memory_mib)}});
+      }
+      for (std::uint32_t g : p->gpus) {
+        auto [it, fresh] = gpu_free_at.emplace(g, end);
+        if (!fresh) it->second = std::max(it->second, end);
+      }
+    }
+    for (const auto& [g, end] : gpu_free_at) {
+      std::uint32_t node = 0;
+      // GPUs are numbered node by node: find the node by its first GPU.
+      auto it = std::upper_bound(first_gpu_.begin(), first_gpu_.end(), g);
+      node = static_cast<std::uint32_t>(it - first_gpu_.begin()) - 1;
+      deltas[node].push_back({end, {1, 0, 0}});
+    }
+    for (std::uint32_t n = 0; n < c.node_count(); ++n) {
+      auto& ev = deltas[n];
+      std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.t < b.t; });
+      Amount cum;
+      for (const Event& e : ev) {
+        cum.gpus += e.a.gpus;
+        cum.cpu += e.a.cpu;
+        cum.mem += e.a.mem;
+        if (!plan[n].releases.empty() && plan[n].releases.back().t == e.t) {
+          plan[n].releases.back().a = cum;
+        } else {
+          plan[n].releases.push_back({e.t, cum});
+        }
+      }
+    }
+    std::sort(times.begin(), times.end());
+    times.erase(std::unique(times.begin(), times.end()), times.end());
+    // Per partition, idle GPUs now and GPUs coming back over time (ignoring reservations): an
+    // upper bound that skips start times at which a job cannot fit anyway.
+    std::vector<std::int64_t> part_idle(cfg_.partitions.size(), 0);
+    std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> part_back(
+        cfg_.partitions.size());
+    for (std::size_t p = 0; p < cfg_.partitions.size(); ++p) {
+      for (std::uint32_t n : part_nodes_[p]) {
+        part_idle[p] += plan[n].base.gpus;
+        for (const Event& e : deltas[n]) {
+          if (e.a.gpus > 0) part_back[p].emplace_back(e.t, e.a.gpus);
+        }
+      }
+      std::sort(part_back[p].begin(), part_back[p].end());
+    }
+
+    std::vector<std::uint32_t> reserved(cfg_.partitions.size(), 0);
+    std::uint32_t tested = 0;
+    for (sim::JobIndex j : order) {
+      if (tested >= cfg_.bf_max_job_test) break;
+      if (!ctx.pending().contains(j) || !prod::is_waiting(ctx, j)) continue;
+      ++tested;
+      if (!fits_partition(ctx, j)) continue;
+      const std::uint32_t p = part_of_[j];
+      const sim::Demand& d = ctx.demand(j);
+      const Amount per = task_amount(d);
+      const std::int64_t limit = std::max<std::int64_t>(1, time_limit(ctx, j).ms());
+      const std::vector<std::uint32_t>& nodes = part_nodes_[p];
+      std::optional<std::int64_t> begin_at;
+      const std::int64_t need_gpus = per.gpus * std::int64_t{d.tasks};
+      std::int64_t bound = part_idle[p];
+      std::size_t back = 0;
+      for (std::int64_t t : times) {
+        if (t > horizon) break;
+        while (back < part_back[p].size() && part_back[p][back].first <= t)
+          bound += part_back[p][back++].second;
+        if (bound < need_gpus) continue;
+        const std::int64_t end = t + limit;
+        std::int64_t count = 0;
+        for (std::uint32_t n : nodes) {
+          if (!m.type_ok(n, d)) continue;
+          count += tasks_at(plan[n], t, end, per);
+          if (count >= d.tasks) break;
+        }
+        if (count >= d.tasks) {
+          begin_at = t;
+          break;
+        }
+      }
+      if (!begin_at) continue;
+      const std::int64_t end = *begin_at + limit;
+      if (*begin_at == now) {
+        // Start now on nodes the plan leaves free for the whole run.
+        std::vector<std::int64_t> allowance(c.node_count(), 0);
+        for (std::uint32_t n : nodes) {
+          if (m.type_ok(n, d)) allowance[n] = tasks_at(plan[n], now, end, per);
+        }
+        sim::Placement placement;
+        placement.milli_per_gpu = d.milli_per_gpu();
+        bool ok = true;
+        for (std::uint32_t t = 0; t < d.tasks && ok; ++t) {
+          std::optional<std::uint32_t> best;
+          double best_score = 0;
+          for (std::uint32_t n : nodes) {
+            if (allowance[n] <= 0 || m.capacity(n, d) == 0) continue;
+            const double s = prod::best_fit_score(m, n, d);
+            if (!best || s > best_score) {
+              best = n;
+              best_score = s;
+            }
+          }
+          if (!best) {
+            ok = false;
+            break;
+          }
+          m.take(*best, d, placement);
+          --allowance[*best];
+        }
+        if (ok) {
+          for (std::uint32_t n : placement.task_nodes) plan[n].holds.push_back({now, end, per});
+          start(ctx, j, std::move(placement));
+          continue;
+        }
+        sim::Demand part = d;
+        part.tasks = static_cast<std::uint32_t>(placement.task_nodes.size());
+        m.give_back(part, placement);
+        // The plan said yes but GPUs are shared differently: reserve from the next time on.
+      }
+      if (cfg_.bf_job_part_count_reserve > 0 && reserved[p] >= cfg_.bf_job_part_count_reserve)
+        continue;
+      // Reserve: at the start time, pack onto the nodes in order.
+      std::uint32_t left = d.tasks;
+      for (std::uint32_t n : nodes) {
+        if (left == 0) break;
+        if (!m.type_ok(n, d)) continue;
+        const std::int64_t k = std::min<std::int64_t>(left, tasks_at(plan[n], *begin_at, end, per));
+        if (k <= 0) continue;
+        plan[n].holds.push_back({*begin_at, end, {per.gpus * k, per.cpu * k, per.mem * k}});
+        left -= static_cast<std::uint32_t>(k);
+      }
+      ++reserved[p];
+      if (end <= horizon) {
+        times.insert(std::upper_bound(times.begin(), times.end(), end), end);
+        times.erase(std::unique(times.begin(), times.end()), times.end());
+      }
+    }
+  }
+
+  SlurmConfig cfg_;
+  bool resolved_ = false;
+  std::vector<std::vector<std::uint32_t>> part_nodes_;
+  std::vector<std::vector<bool>> part_member_;
+  std::vector<std::uint32_t> first_gpu_;
+  std::vector<std::uint32_t> part_of_;
+  double max_job_factor_ = 1;
+  std::int32_t max_priority_ = 0;
+  double total_gpus_ = 0, total_cpu_ = 0;
+  std::vector<double> share_, usage_;
+  std::set<sim::JobIndex> charged_running_;
+  SimTime usage_time_ = SimTime::from_ms(-1);
+  SimTime last_calc_ = SimTime::from_ms(-1);
+  std::vector<std::uint32_t> priority_;
+  std::vector<bool> have_priority_;
+  std::vector<std::uint8_t> fits_partition_;  // 0 unknown, 1 yes, 2 never
+  prod::PlacementBook book_;
+  // Timing.
+  std::int64_t main_due_ = kNever, full_due_ = kNever, bf_due_ = kNever;
+  SimTime last_main_ = SimTime::from_ms(std::numeric_limits<std::int64_t>::min() / 4);
+  std::set<std::int64_t> requested_;
+  bool snapped_ = false;
+  std::size_t snap_pending_ = 0, snap_running_ = 0;
+  std::uint64_t snap_sum_ = 0;
+};
+
+// Slurm time strings: minutes, minutes:seconds, hours:minutes:seconds, days-hours,
+// days-hours:minutes, days-hours:minutes:seconds; UNLIMITED / INFINITE.
+std::optional<std::optional<SimTime>> parse_slurm_time(const nlohmann::json& v) {
+  if (v.is_number()) {
+    const double minutes = v.get<double>();
+    if (!(minutes >= 0)) return std::nullopt;
+    return std::optional<SimTime>(SimTime::from_seconds(minutes * 60));
+  }
+  if (!v.is_string()) return std::nullopt;
+  std::string s = v.get<std::string>();
+  if (s == "UNLIMITED" || s == "INFINITE") return std::optional<SimTime>();
+  double days = 0;
+  if (auto dash = s.find('-'); dash != std::string::npos) {
+    try {
+      days = std::stod(s.substr(0, dash));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    s = s.substr(dash + 1);
+    std::vector<double> parts;
+    std::size_t pos = 0;
+    while (pos <= s.size()) {
+      const std::size_t colon = std::min(s.find(':', pos), s.size());
+      try {
+        parts.push_back(std::stod(s.substr(pos, colon - pos)));
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+      pos = colon + 1;
+    }
+    double secs = days * 86400;
+    if (parts.size() > 3) return std::nullopt;
+    const double mult[3] = {3600, 60, 1};
+    for (std::size_t i = 0; i < parts.size(); ++i) secs += parts[i] * mult[i];
+    return std::optional<SimTime>(SimTime::from_seconds(secs));
+  }
+  std::vector<double> parts;
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    const std::size_t colon = std::min(s.find(':', pos), s.size());
+    try {
+      std::size_t used = 0;
+      const std::string piece = s.substr(pos, colon - pos);
+      parts.push_back(std::stod(piece, &used));
+      if (used != piece.size()) return std::nullopt;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    pos = colon + 1;
+  }
+  double secs = 0;
+  if (parts.size() == 1) {
+    secs = parts[0] * 60;
+  } else if (parts.size() == 2) {
+    secs = parts[0] * 60 + parts[1];
+  } else if (parts.size() == 3) {
+    secs = parts[0] * 3600 + parts[1] * 60 + parts[2];
+  } else {
+    return std::nullopt;
+  }
+  if (!(secs >= 0)) return std::nullopt;
+  return std::optional<SimTime>(SimTime::from_seconds(secs));
+}
+
+SlurmConfig parse_config(ParamReader& r) {
+  SlurmConfig cfg;
+  if (const auto* ps = r.raw("partitions")) {
+    if (!ps->is_array() || ps->empty()) {
+      r.problem("partitions", "must be a non-empty array of partition objects");
+    } else {
+      for (std::size_t i = 0; i < ps->size(); ++i) {
+        const auto& p = (*ps)[i];
+        const std::string where = "partitions[" + std::to_string(i) + "]";
+        if (!p.is_object() || !p.contains("PartitionName") || !p.at("PartitionName").is_string()) {
+          r.problem(where, "must be an object with a \"PartitionName\"");
+          continue;
+        }
+        PartitionSpec s;
+        s.name = p.at("PartitionName").get<std::string>();
+        for (const auto& o : cfg.partitions) {
+          if (o.name == s.name) r.problem(where + ".PartitionName", "partition given twice");
+        }
+        for (const auto& [key, value] : p.items()) {
+          const std::string kp = where + "." + key;
+          if (key == "PartitionName") continue;
+          if (key == "Nodes") {
+            std::vector<std::string> names;
+            if (value.is_string()) {
+              std::string list = value.get<std::string>();
+              std::size_t pos = 0;
+              while (pos <= list.size()) {
+                const std::size_t comma = std::min(list.find(',', pos), list.size());
+                if (comma > pos) names.push_back(list.substr(pos, comma - pos));
+                pos = comma + 1;
+              }
+            } else if (value.is_array()) {
+              for (const auto& n : value) {
+                if (n.is_string()) names.push_back(n.get<std::string>());
+              }
+            } else {
+              r.problem(kp, "must be ALL or a list of node-pool names");
+            }
+            if (names.size() == 1 && names[0] == "ALL") names.clear();
+            s.pools = names;
+          } else if (key == "Default") {
+            if (value.is_boolean()) {
+              s.is_default = value.get<bool>();
+            } else if (value.is_string() && (value == "YES" || value == "NO")) {
+              s.is_default = value == "YES";
+            } else {
+              r.problem(kp, "must be YES or NO");
+            }
+          } else if (key == "PriorityJobFactor" || key == "PriorityTier") {
+            if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 65533) {
+              r.problem(kp, "must be a number in [0, 65533]");
+            } else {
+              (key == "PriorityTier" ? s.tier : s.job_factor) = value.get<double>();
+            }
+          } else if (key == "DefaultTime" || key == "MaxTime") {
+            auto t = parse_slurm_time(value);
+            if (!t) {
+              r.problem(kp, "must be minutes or [days-]hours:minutes:seconds, got " + value.dump());
+            } else {
+              (key == "DefaultTime" ? s.default_time : s.max_time) = *t;
+            }
+          } else {
+            r.problem(kp,
+                      "unknown field (Nodes, Default, PriorityJobFactor, PriorityTier, "
+                      "DefaultTime, MaxTime)");
+          }
+        }
+        cfg.partitions.push_back(s);
+      }
+      int defaults = 0;
+      for (const auto& p : cfg.partitions) defaults += p.is_default;
+      if (defaults > 1) r.problem("partitions", "more than one partition has Default=YES");
+      if (defaults == 0 && !cfg.partitions.empty()) cfg.partitions[0].is_default = true;
+    }
+  }
+  auto time = [&](const std::string& key, SimTime fallback) {
+    const nlohmann::json* v = r.raw(key);
+    if (!v) return fallback;
+    auto t = parse_slurm_time(*v);
+    if (!t || !*t) {
+      r.problem(key, "must be minutes or [days-]hours:minutes:seconds, got " + v->dump());
+      return fallback;
+    }
+    return **t;
+  };
+  cfg.w_age = r.number("PriorityWeightAge", 0, 0, 4294967295.0);
+  cfg.w_fairshare = r.number("PriorityWeightFairshare", 0, 0, 4294967295.0);
+  cfg.w_size = r.number("PriorityWeightJobSize", 0, 0, 4294967295.0);
+  cfg.w_partition = r.number("PriorityWeightPartition", 0, 0, 4294967295.0);
+  cfg.w_qos = r.number("PriorityWeightQOS", 0, 0, 4294967295.0);
+  cfg.max_age = time("PriorityMaxAge", cfg.max_age);
+  cfg.half_life = time("PriorityDecayHalfLife", cfg.half_life);
+  cfg.calc_period = time("PriorityCalcPeriod", cfg.calc_period);
+  if (cfg.max_age <= SimTime::zero()) r.problem("PriorityMaxAge", "must be > 0");
+  if (cfg.half_life <= SimTime::zero()) r.problem("PriorityDecayHalfLife", "must be > 0");
+  cfg.favor_small = r.boolean("PriorityFavorSmall", false);
+  cfg.dampening = r.number("FairShareDampeningFactor", 1, 1, 1e9);
+  if (const auto* sh = r.raw("Fairshare")) {
+    if (!sh->is_object()) {
+      r.problem("Fairshare", "must be an object {user: shares}");
+    } else {
+      for (const auto& [user, v] : sh->items()) {
+        if (!v.is_number() || v.get<double>() < 0) {
+          r.problem("Fairshare." + user, "must be a number >= 0");
+        } else {
+          cfg.shares[user] = v.get<double>();
+        }
+      }
+    }
+  }
+  const std::string type =
+      r.string("SchedulerType", "sched/backfill", {"sched/backfill", "sched/builtin"});
+  cfg.backfill = type == "sched/backfill";
+  cfg.tick = prod::seconds_param(r, "sched_tick", 1, 0.001, 3600);
+  cfg.tick_phase = prod::seconds_param(r, "sched_tick_phase", 0, 0, 3600);
+  if (cfg.tick_phase >= cfg.tick) r.problem("sched_tick_phase", "must be less than sched_tick");
+  cfg.batch_sched_delay = prod::seconds_param(r, "batch_sched_delay", 3, 0, 3600);
+  cfg.sched_interval = prod::seconds_param(r, "sched_interval", 60, 0, 86400);
+  cfg.default_queue_depth =
+      static_cast<std::uint32_t>(r.integer("default_queue_depth", 100, 1, 10'000'000));
+  cfg.partition_job_depth =
+      static_cast<std::uint32_t>(r.integer("partition_job_depth", 0, 0, 10'000'000));
+  cfg.bf_interval = prod::seconds_param(r, "bf_interval", 30, 1, 86400);
+  cfg.bf_phase = prod::seconds_param(r, "bf_phase", 0, 0, 86400);
+  if (cfg.bf_phase >= cfg.bf_interval) r.problem("bf_phase", "must be less than bf_interval");
+  cfg.bf_resolution = prod::seconds_param(r, "bf_resolution", 60, 1, 3600);
+  cfg.bf_window = SimTime::from_seconds(r.number("bf_window", 1440, 1, 43200) * 60);
+  cfg.bf_max_job_test = static_cast<std::uint32_t>(r.integer("bf_max_job_test", 500, 1, 1'000'000));
+  cfg.bf_job_part_count_reserve =
+      static_cast<std::uint32_t>(r.integer("bf_job_part_count_reserve", 0, 0, 100'000));
+  return cfg;
+}
+
+}  // namespace
+
+PolicyInfo slurm_policy() {
+  return {"slurm",
+          "Slurm: partitions, multifactor priority with fair share, main scheduler on 1 s ticks, "
+          "backfill every bf_interval with walltime reservations",
+          [](const nlohmann::json& params) -> std::unique_ptr<sim::Policy> {
+            ParamReader r("slurm", params);
+            SlurmConfig cfg = parse_config(r);
+            r.finish();
+            return std::make_unique<Slurm>(std::move(cfg));
+          }};
+}
+
+}  // namespace orrery::policies

@@ -1,0 +1,134 @@
+// Shared machinery of the production scheduler models (Kubernetes, Volcano, Kueue, Slurm): a
+// tentative copy of the cluster's free resources with node scoring, the placements a policy gave
+// (the context does not expose them), resource vectors, Kubernetes quantities and timed passes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orrery/sim/scheduler.hpp"
+#include "params.hpp"
+
+namespace orrery::policies::prod {
+
+// GPU milli, CPU milli, memory MiB.
+struct Res {
+  std::int64_t gpu = 0, cpu = 0, mem = 0;
+  Res& operator+=(const Res& o) {
+    gpu += o.gpu;
+    cpu += o.cpu;
+    mem += o.mem;
+    return *this;
+  }
+  Res& operator-=(const Res& o) {
+    gpu -= o.gpu;
+    cpu -= o.cpu;
+    mem -= o.mem;
+    return *this;
+  }
+  friend Res operator+(Res a, const Res& b) { return a += b; }
+  friend Res operator-(Res a, const Res& b) { return a -= b; }
+  bool fits_in(const Res& cap) const { return gpu <= cap.gpu && cpu <= cap.cpu && mem <= cap.mem; }
+  auto operator<=>(const Res&) const = default;
+};
+
+// A job's whole request (all tasks).
+Res request_of(const sim::Demand& d);
+// The cluster's total resources.
+Res cluster_capacity(const sim::Cluster& c);
+
+// The first instant of the grid {phase + k * period} at or after t (t itself when period is 0).
+sim::SimTime next_tick(sim::SimTime t, sim::SimTime period, sim::SimTime phase);
+
+// Kubernetes quantities: "nvidia.com/gpu" in GPUs, "cpu" in cores or "500m", "memory" in bytes or
+// with a suffix (Ki, Mi, Gi, Ti, k, M, G, T). Returns the Res component (GPU milli, CPU milli,
+// MiB) or nullopt with a problem recorded.
+enum class Resource { kGpu, kCpu, kMemory };
+std::optional<Resource> parse_resource_name(const std::string& name);
+std::optional<std::int64_t> parse_quantity(const nlohmann::json& v, Resource r, ParamReader& reader,
+                                           const std::string& path);
+void set(Res& r, Resource which, std::int64_t v);
+std::int64_t get(const Res& r, Resource which);
+
+// The placements this policy gave to jobs (start or bind_tasks), valid while the job holds them.
+class PlacementBook {
+ public:
+  void started(const sim::SchedulingContext& ctx, sim::JobIndex j, const sim::Placement& p);
+  void bound(const sim::SchedulingContext& ctx, sim::JobIndex j, const sim::Placement& tasks);
+  void forget(sim::JobIndex j);
+  // The job's placement if it still holds it (running, or pending with tasks bound), else null.
+  const sim::Placement* get(const sim::SchedulingContext& ctx, sim::JobIndex j) const;
+
+ private:
+  struct Entry {
+    std::uint32_t epoch = 0;
+    bool valid = false;
+    sim::Placement placement;
+  };
+  std::vector<Entry> entries_;
+};
+
+// The cluster's free resources, per node and GPU, for tentative placement, eviction and scoring.
+class FreeMap {
+ public:
+  explicit FreeMap(const sim::Cluster& c);
+  const sim::Cluster& cluster() const { return *c_; }
+  std::uint32_t nodes() const { return static_cast<std::uint32_t>(cpu_.size()); }
+  bool type_ok(std::uint32_t node, const sim::Demand& d) const;
+  // How many more tasks of d fit on the node now.
+  std::uint32_t capacity(std::uint32_t node, const sim::Demand& d) const;
+  // Takes one task of d on the node (whole GPUs: the lowest-numbered idle ones; a share: the GPU
+  // with the least room that fits) and appends it to p.
+  void take(std::uint32_t node, const sim::Demand& d, sim::Placement& p);
+  // Gives back the tasks of a placement of d (d.tasks is ignored: every task of p).
+  void give_back(const sim::Demand& d, const sim::Placement& p);
+  // Takes the exact resources of a placement made elsewhere (e.g. by the scenario's placer).
+  void apply(const sim::Demand& d, const sim::Placement& p);
+
+  std::uint32_t gpu_used(std::uint32_t gpu) const { return used_[gpu]; }  // milli, global GPU id
+  std::uint32_t free_cpu(std::uint32_t n) const { return cpu_[n]; }
+  std::uint64_t free_mem(std::uint32_t n) const { return mem_[n]; }
+  std::uint32_t idle_gpus(std::uint32_t n) const;       // GPUs with nothing on them
+  std::uint32_t idle_gpu_milli(std::uint32_t n) const;  // idle capacity summed over GPUs
+  std::uint32_t cpu_capacity(std::uint32_t n) const;    // milli
+  std::uint64_t mem_capacity(std::uint32_t n) const;    // MiB
+  std::uint32_t gpu_capacity(std::uint32_t n) const;    // GPUs
+  std::uint64_t free_whole_gpus(std::uint32_t type) const;
+
+ private:
+  const sim::Cluster* c_;
+  std::vector<std::uint32_t> cpu_;
+  std::vector<std::uint64_t> mem_;
+  std::vector<std::uint16_t> used_;  // per GPU, milli
+  std::vector<std::uint32_t> idle_;  // per node, idle GPUs
+  std::vector<std::uint64_t> idle_by_type_;
+};
+
+// Node scores: higher is better; ties go to the lowest node id.
+using NodeScore = std::function<double(const FreeMap&, std::uint32_t node, const sim::Demand&)>;
+using NodeFilter = std::function<bool(std::uint32_t node)>;
+
+// Places every task of d, one at a time, each on the allowed node of best score where it fits,
+// taking the resources in `m` as it goes; nullopt (and `m` unchanged) when the gang does not fit.
+std::optional<sim::Placement> place_gang(FreeMap& m, const sim::Demand& d, const NodeScore& score,
+                                         const NodeFilter& allow = {});
+// A one-task placement (for pod-by-pod binding).
+std::optional<sim::Placement> place_task(FreeMap& m, const sim::Demand& d, const NodeScore& score,
+                                         const NodeFilter& allow = {});
+
+// Best fit: fewest idle GPUs, then least idle CPU (Slurm's select/cons_tres packs; Kueue
+// admission falls back to it where the scenario's placer cannot be told a GPU model).
+double best_fit_score(const FreeMap& m, std::uint32_t node, const sim::Demand& d);
+
+// Whether a pending job may take resources now (not rejected and not finished).
+bool is_waiting(const sim::SchedulingContext& ctx, sim::JobIndex j);
+
+// Reads a duration given in seconds, >= min_s.
+sim::SimTime seconds_param(ParamReader& r, const std::string& key, double fallback_s, double min_s,
+                           double max_s);
+
+}  // namespace orrery::policies::prod

@@ -1,0 +1,154 @@
+// slurm: hand-worked schedules of the Slurm model.
+#include <gtest/gtest.h>
+
+#include "orrery/sim/problems.hpp"
+#include "production_test_util.hpp"
+
+namespace orrery::test {
+namespace {
+
+using prod::run;
+
+// The live cluster's low-latency settings (live-slurm notes): 1 s ticks, no batch delay,
+// backfill every second at 1 s resolution.
+nlohmann::json low_latency() {
+  return {{"batch_sched_delay", 0}, {"bf_interval", 1}, {"bf_resolution", 1}};
+}
+
+// An idle cluster: a job submitted at 0.3 s is allocated at the next tick of the 1 s loop, 1.0;
+// one submitted at 2.0 (on a tick: submissions come before the tick's pass) at 2.0. With the
+// main and backfill grids at phase 0.5 s the second starts at 2.5; with Slurm's default
+// batch_sched_delay of 3 s the main scheduler waits 3 s after its previous run, so the second
+// starts at 4.0.
+TEST(Slurm, TickLatencyShowsInStartTimes) {
+  sim::Workload w;
+  add_job(w, 0.3, 10, 1);
+  add_job(w, 2.0, 10, 1);
+  const auto r = run(uniform_cluster(1, 4), w, "slurm", low_latency());
+  EXPECT_EQ(r.start(0), 1.0);
+  EXPECT_EQ(r.start(1), 2.0);
+  nlohmann::json phased = low_latency();
+  phased["sched_tick_phase"] = 0.5;
+  phased["bf_phase"] = 0.5;  // or backfill, on its own grid, would start it at 2.0
+  const auto p = run(uniform_cluster(1, 4), w, "slurm", phased);
+  EXPECT_EQ(p.start(0), 0.5);
+  EXPECT_EQ(p.start(1), 2.5);
+  const auto stock = run(uniform_cluster(1, 4), w, "slurm");
+  EXPECT_EQ(stock.start(0), 1.0);
+  EXPECT_EQ(stock.start(1), 4.0);
+}
+
+// Four nodes with one GPU each. A (3 GPUs, 20 s, limit 20 s) starts at 0. B (4 GPUs, 10 s,
+// limit 10 s) at 0.5 cannot start: the main scheduler blocks the partition behind it. C (1 GPU,
+// 10 s, limit 15 s) and D (1 GPU, 10 s, limit 30 s) arrive at 1. Backfill at 1: B's earliest
+// start is 20 (A's limit), reserved on all four nodes for 20..30. C on the free node would end
+// by 16 < 20: it starts at 1 (ends 11). D would run past 20 into B's reservation: it is not
+// started and reserves 30. B starts at 20 as reserved (not delayed), D at 30.
+// With sched/builtin, C waits behind B too: B 20..30, then C and D at 30.
+TEST(Slurm, BackfillStartsAShortJobWithoutDelayingTheReservation) {
+  sim::Workload w;
+  add_job(w, 0, 20, 1, 3, 20);
+  add_job(w, 0.5, 10, 1, 4, 10);
+  add_job(w, 1, 10, 1, 1, 15);
+  add_job(w, 1, 10, 1, 1, 30);
+  const auto r = run(uniform_cluster(4, 1), w, "slurm", low_latency());
+  EXPECT_EQ(r.start(0), 0);
+  EXPECT_EQ(r.start(2), 1);
+  EXPECT_EQ(r.start(1), 20);
+  EXPECT_EQ(r.start(3), 30);
+
+  nlohmann::json builtin = low_latency();
+  builtin["SchedulerType"] = "sched/builtin";
+  const auto b = run(uniform_cluster(4, 1), w, "slurm", builtin);
+  EXPECT_EQ(b.start(1), 20);
+  EXPECT_EQ(b.start(2), 30);
+  EXPECT_EQ(b.start(3), 30);
+}
+
+// One node with 6 GPUs. R0 (4 GPUs, 0..100) and R1 (2 GPUs, 0..1000) fill it. At 1, 2, 3 arrive
+// J1 (1 GPU, 50 s), J2 (4 GPUs, 50 s), J3 (1 GPU, 50 s, priority 10). sched/builtin.
+// Plain FIFO (all weights 0): at 100, J1 starts (3 GPUs left), J2 does not fit and blocks J3;
+// J1 ends at 150: J2 150..200; then J3 at 200.
+// Multifactor with PriorityWeightQOS 10000 and PriorityWeightJobSize 1000: J3 = 10000 + 166,
+// J2 = 666, J1 = 166: at 100 J3 starts, J2 blocks J1; J3 ends at 150: J2 150..200; J1 at 200.
+TEST(Slurm, MultifactorPriorityOrder) {
+  sim::Workload w;
+  add_job(w, 0, 100, 4);
+  add_job(w, 0, 1000, 2);
+  add_job(w, 1, 50, 1);
+  add_job(w, 2, 50, 4);
+  add_job(w, 3, 50, 1);
+  w.jobs[4].priority = 10;
+  nlohmann::json params = low_latency();
+  params["SchedulerType"] = "sched/builtin";
+  const auto fifo = run(uniform_cluster(1, 6), w, "slurm", params);
+  EXPECT_EQ(fifo.start(2), 100);
+  EXPECT_EQ(fifo.start(3), 150);
+  EXPECT_EQ(fifo.start(4), 200);
+  params["PriorityWeightQOS"] = 10000;
+  params["PriorityWeightJobSize"] = 1000;
+  const auto multi = run(uniform_cluster(1, 6), w, "slurm", params);
+  EXPECT_EQ(multi.start(4), 100);
+  EXPECT_EQ(multi.start(3), 150);
+  EXPECT_EQ(multi.start(2), 200);
+}
+
+// Fair share: one GPU. alice runs A0 0..100. A1 (alice) arrives at 50, B1 (bob) at 60. At 100,
+// alice has used 100 GPU-s and bob nothing; shares are equal (S = 0.5): F(alice) = 2^-(1/0.5) =
+// 0.25, F(bob) = 1. With PriorityWeightFairshare 1000: B1 (1000) before A1 (250) although A1 was
+// submitted first: B1 100..110, A1 110..120. Without fair share: A1 first.
+TEST(Slurm, FairShareOrdersByUsage) {
+  sim::Workload w;
+  add_job(w, 0, 100, 1);
+  add_job(w, 50, 10, 1);
+  add_job(w, 60, 10, 1);
+  prod::set_user(w, 0, "alice");
+  prod::set_user(w, 1, "alice");
+  prod::set_user(w, 2, "bob");
+  nlohmann::json params = low_latency();
+  params["PriorityCalcPeriod"] = "0:01";
+  const auto plain = run(uniform_cluster(1, 1), w, "slurm", params);
+  EXPECT_EQ(plain.start(1), 100);
+  EXPECT_EQ(plain.start(2), 110);
+  params["PriorityWeightFairshare"] = 1000;
+  const auto fs = run(uniform_cluster(1, 1), w, "slurm", params);
+  EXPECT_EQ(fs.start(2), 100);
+  EXPECT_EQ(fs.start(1), 110);
+}
+
+// Partitions restrict nodes: "small" has only pool a (one 1-GPU node); a job queued there waits
+// although pool b is idle.
+TEST(Slurm, PartitionsRestrictNodes) {
+  sim::ClusterSpec c = uniform_cluster(1, 1, "T4");
+  c.pools[0].name = "a";
+  c.pools.push_back(c.pools[0]);
+  c.pools[1].name = "b";
+  sim::Workload w;
+  add_job(w, 0, 100, 1);
+  add_job(w, 0, 100, 1);
+  prod::set_queue(w, 0, "small");
+  prod::set_queue(w, 1, "small");
+  nlohmann::json params = low_latency();
+  params["partitions"] = {{{"PartitionName", "small"}, {"Nodes", "a"}},
+                          {{"PartitionName", "all"}, {"Nodes", "ALL"}, {"Default", "YES"}}};
+  const auto r = run(c, w, "slurm", params);
+  EXPECT_EQ(r.start(0), 0);
+  EXPECT_EQ(r.start(1), 100);
+}
+
+TEST(Slurm, RejectsBadParameters) {
+  EXPECT_THROW(policies::make_policy("slurm", {{"bf_interval", 0}}), sim::InputError);
+  EXPECT_THROW(policies::make_policy("slurm", {{"SchedulerType", "sched/wiki"}}), sim::InputError);
+  EXPECT_THROW(policies::make_policy("slurm", {{"PriorityMaxAge", "soon"}}), sim::InputError);
+  EXPECT_THROW(policies::make_policy("slurm", {{"sched_tick", 1}, {"sched_tick_phase", 1}}),
+               sim::InputError);
+  EXPECT_THROW(policies::make_policy(
+                   "slurm", {{"partitions", {{{"PartitionName", "p"}, {"MaxTime", "x"}}}}}),
+               sim::InputError);
+  EXPECT_NO_THROW(policies::make_policy(
+      "slurm", {{"PriorityMaxAge", "7-0"},
+                {"partitions", {{{"PartitionName", "p"}, {"MaxTime", "1-00:00:00"}}}}}));
+}
+
+}  // namespace
+}  // namespace orrery::test
