@@ -1,0 +1,112 @@
+// The main window: the scenario editor, the run bar (Run, progress with jobs done and time
+// left, Cancel), and the results area, a tab widget (comparison table, distributions, over
+// time, tenants, cost vs JCT, allocation timeline). Sweeps and calibration views will be further
+// result tabs: add them in MainWindow::build_results() and feed them in show_results().
+#pragma once
+
+#include <QMainWindow>
+#include <QMessageBox>
+#include <functional>
+#include <memory>
+
+#include "orrery/scenario/scenario.hpp"
+#include "run_controller.hpp"
+
+class QAction;
+class QChartView;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QTabWidget;
+class QTableView;
+
+namespace orrery::gui {
+
+class AllocationTimeline;
+class ResultsTableModel;
+class ScenarioEditor;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Loads a scenario file; every problem goes to a dialog (false). Does not ask to save.
+  bool load_file(const QString& path);
+  // Opens a file the way a user does: asks about unsaved changes first.
+  bool open_file(const QString& path);
+  bool save_to(const QString& path);
+  void new_scenario();
+  // A dropped or chosen file: a .json scenario opens, anything else is taken as the trace.
+  void open_dropped(const QString& path);
+
+  bool start_run();
+  void cancel_run();
+  bool export_report(const QString& html_path);
+  QString table_csv() const;
+
+  bool dirty() const { return dirty_; }
+  QString current_path() const { return path_; }
+  ScenarioEditor* editor() const { return editor_; }
+  RunController* controller() const { return controller_; }
+  ResultsTableModel* results_model() const { return results_model_; }
+  AllocationTimeline* timeline() const { return timeline_; }
+  QTabWidget* main_tabs() const { return main_tabs_; }
+  QTabWidget* results_tabs() const { return results_tabs_; }
+  const RunOutcome& last_outcome() const { return outcome_; }
+  QStringList recent_files() const;
+
+  // Asked before unsaved changes would be lost: Save, Discard or Cancel. Tests replace it.
+  std::function<QMessageBox::StandardButton(const QString& question)> ask_unsaved;
+
+ signals:
+  void run_finished(bool ok);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void build_menus();
+  QWidget* build_results();
+  void show_results(const RunOutcome& outcome);
+  void on_progress(quint64 done, quint64 total, double seconds_left, const QString& phase);
+  void on_finished(const RunOutcome& outcome);
+  bool maybe_save();
+  bool save_as();
+  void set_dirty(bool dirty);
+  void add_recent(const QString& path);
+  void refresh_recent_menu();
+  void update_title();
+
+  ScenarioEditor* editor_ = nullptr;
+  RunController* controller_ = nullptr;
+  QTabWidget* main_tabs_ = nullptr;
+  QTabWidget* results_tabs_ = nullptr;
+  ResultsTableModel* results_model_ = nullptr;
+  QTableView* results_view_ = nullptr;
+  QChartView* jct_view_ = nullptr;
+  QChartView* wait_view_ = nullptr;
+  QChartView* util_view_ = nullptr;
+  QChartView* queue_view_ = nullptr;
+  QChartView* tenant_view_ = nullptr;
+  QChartView* cost_view_ = nullptr;
+  AllocationTimeline* timeline_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QLabel* status_ = nullptr;
+  QPushButton* run_button_ = nullptr;
+  QPushButton* cancel_button_ = nullptr;
+  QAction* run_action_ = nullptr;
+  QAction* cancel_action_ = nullptr;
+  QAction* export_action_ = nullptr;
+  QMenu* recent_menu_ = nullptr;
+  QLabel* results_note_ = nullptr;
+  RunOutcome outcome_;
+  QString path_;
+  bool dirty_ = false;
+};
+
+}  // namespace orrery::gui
