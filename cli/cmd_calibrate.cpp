@@ -1,0 +1,199 @@
+// `orrery calibrate`: check the simulator against a live cluster and fit its parameters.
+//   orrery calibrate slurm --local 4:8:a100 --trace T --jobs 100 --compress 60 -o OUT
+//   orrery calibrate slurm --trace T --jobs 100 --compress 60 -o OUT      (SLURM_CONF's cluster)
+//   orrery calibrate k8s --from-saved cluster.json -o OUT                  (or kubectl, read-only)
+#include <fmt/format.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <stop_token>
+
+#include "command.hpp"
+#include "orrery/calibrate/k8s.hpp"
+#include "orrery/calibrate/local_slurm.hpp"
+#include "orrery/calibrate/process.hpp"
+#include "orrery/calibrate/result_folder.hpp"
+#include "orrery/calibrate/slurm_calibration.hpp"
+#include "orrery/sim/problems.hpp"
+
+namespace orrery::cli {
+
+namespace {
+
+struct CalibrateArgs {
+  std::string local, slurm_conf, partition, trace, format = "auto", policy = "auto", out, work_dir;
+  std::string auth = "none", scheduler_parameters;
+  std::uint64_t skip = 0, jobs = 0;
+  double from_s = -1, to_s = -1, compress = 1, min_duration = 30, max_duration = 0;
+  bool no_fit = false, keep_cluster = false, quiet = false;
+  // k8s
+  std::string from_saved, kubeconfig, context, placement;
+  std::string command_line;
+};
+
+// This process's command line as given (for the result folder), credentials redacted.
+std::string own_command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::vector<std::string> argv;
+  for (std::string arg; std::getline(in, arg, '\0');) argv.push_back(arg);
+  return calibrate::display_command(argv);
+}
+
+std::stop_source* g_stop = nullptr;
+extern "C" void on_signal(int) {
+  if (g_stop) g_stop->request_stop();
+}
+
+int run_slurm(const CalibrateArgs& a) {
+  calibrate::SlurmCalibrationOptions o;
+  if (!a.local.empty()) {
+    o.local = calibrate::parse_local_spec(a.local);
+    o.local->auth = a.auth;
+    o.local->keep_dir = a.keep_cluster;
+    if (!a.scheduler_parameters.empty()) o.local->scheduler_parameters = a.scheduler_parameters;
+    if (auto missing = calibrate::LocalSlurm::missing_tools(a.auth))
+      throw sim::InputError("--local", *missing);
+  }
+  o.slurm_conf = a.slurm_conf;
+  o.partition = a.partition;
+  o.trace = a.trace;
+  o.format = a.format;
+  o.slice.skip = a.skip;
+  if (a.jobs > 0) o.slice.jobs = a.jobs;
+  if (a.from_s >= 0) o.slice.from_s = a.from_s;
+  if (a.to_s >= 0) o.slice.to_s = a.to_s;
+  o.slice.compress = a.compress;
+  o.slice.min_duration_s = a.min_duration;
+  if (a.max_duration > 0) o.slice.max_duration_s = a.max_duration;
+  o.policy = a.policy;
+  o.fit = !a.no_fit;
+  o.out_dir = a.out;
+  o.work_dir = a.work_dir;
+  o.command_line = a.command_line;
+  if (!a.quiet) o.log = [](const std::string& s) { std::cerr << "orrery: " << s << "\n"; };
+  std::stop_source stop;
+  g_stop = &stop;
+  o.stop = stop.get_token();
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  calibrate::SlurmCalibration c;
+  try {
+    c = calibrate::calibrate_slurm(o);
+  } catch (const calibrate::LocalSlurmError& e) {
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    std::cerr << "error: the local Slurm cluster failed: " << e.what() << "\n";
+    return 1;
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  g_stop = nullptr;
+  std::cout << fmt::format("{} jobs replayed; model: {}\n", c.observed.jobs.size(), c.policy_note);
+  std::cout << calibrate::errors_table(c.fit.errors_before, c.fit.errors_after);
+  const auto& m = c.fit.after;
+  std::cout << fmt::format(
+      "fitted: tick {:.3f} s, phase {:.3f} s, launch {:.3f} s, completion {:.3f} s, placement {}\n",
+      m.tick_s, m.phase_s, m.launch_latency_s, m.completion_latency_s, m.placement);
+  if (!a.out.empty())
+    std::cout << "Results: " << std::filesystem::absolute(a.out).lexically_normal().string()
+              << "\n";
+  if (!c.live.error.empty()) {
+    std::cerr << "error: the live run stopped early: " << c.live.error << "\n";
+    for (const auto& n : c.live.notes) std::cerr << "  " << n << "\n";
+    return c.live.error == "interrupted" ? 130 : 1;
+  }
+  return 0;
+}
+
+int run_k8s(const CalibrateArgs& a) {
+  calibrate::K8sCalibrationOptions o;
+  o.from_saved = a.from_saved;
+  o.kubeconfig = a.kubeconfig;
+  o.context = a.context;
+  o.policy = a.policy;
+  o.placement = a.placement;
+  o.fit = !a.no_fit;
+  o.out_dir = a.out;
+  o.command_line = a.command_line;
+  if (!a.quiet) o.log = [](const std::string& s) { std::cerr << "orrery: " << s << "\n"; };
+  const calibrate::K8sCalibration k = calibrate::calibrate_k8s(o);
+  std::cout << fmt::format("{} jobs; model: {}\n", k.observed.jobs.size(), k.policy_note);
+  for (const auto& p : k.policies) {
+    std::cout << fmt::format("  {:<14} median start error {:.2f} s, p95 {:.2f} s, tau {:.3f}\n",
+                             p.policy, p.errors.start_abs_median_s, p.errors.start_abs_p95_s,
+                             p.errors.kendall_tau);
+  }
+  std::cout << calibrate::errors_table(k.fit.errors_before, k.fit.errors_after);
+  std::cout << "Results: " << std::filesystem::absolute(a.out).lexically_normal().string() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+Command add_calibrate(CLI::App& app) {
+  auto args = std::make_shared<CalibrateArgs>();
+  auto& a = *args;
+  CLI::App* c = app.add_subcommand(
+      "calibrate", "Check the simulator against a live Slurm or Kubernetes cluster and fit it");
+  c->require_subcommand(1);
+  c->description(
+      "Replay a slice of a real trace on a live cluster, replay the same submissions in the\n"
+      "simulator, compare job by job, fit the model's latencies and ticks, and save a\n"
+      "calibration profile (scenario key \"calibration\"). See docs/calibration.md.");
+  CLI::App* s = c->add_subcommand("slurm", "Calibrate against a Slurm cluster");
+  s->add_option("--local", a.local,
+                "Start a private local Slurm of NODES:GPUS_PER_NODE:GPU_TYPE (e.g. 4:8:a100) "
+                "for the run");
+  s->add_option("--slurm-conf", a.slurm_conf, "The cluster's slurm.conf (default: $SLURM_CONF)");
+  s->add_option("--partition", a.partition, "Partition (default: the default partition)");
+  s->add_option("--trace", a.trace, "Trace to take the slice from")->required();
+  s->add_option("--format", a.format, "Trace format, or auto")->capture_default_str();
+  s->add_option("--skip", a.skip, "Skip this many jobs of the trace first");
+  s->add_option("--jobs", a.jobs, "Take at most this many jobs");
+  s->add_option("--from", a.from_s, "Trace-time window start (s since the trace's first job)");
+  s->add_option("--to", a.to_s, "Trace-time window end (s)");
+  s->add_option("--compress", a.compress, "Divide arrival times and durations by this")
+      ->capture_default_str();
+  s->add_option("--min-duration", a.min_duration,
+                "Shortest compressed job, s (shorter ones run this long; reported)")
+      ->capture_default_str();
+  s->add_option("--max-duration", a.max_duration,
+                "Longest compressed job, s (longer ones are cut; reported); 0 = no cut");
+  s->add_option("--policy", a.policy,
+                "Simulator policy: auto (slurm when registered, else easy-backfill) or a name")
+      ->capture_default_str();
+  s->add_option("--work-dir", a.work_dir,
+                "Where the job script and job outputs go (visible to the compute nodes)");
+  s->add_option("--auth", a.auth, "Local cluster authentication: none or munge")
+      ->capture_default_str();
+  s->add_option("--scheduler-parameters", a.scheduler_parameters,
+                "Local cluster SchedulerParameters (default: the low-latency settings)");
+  s->add_flag("--keep-cluster-dir", a.keep_cluster, "Keep the local cluster's folder (logs)");
+  s->add_flag("--no-fit", a.no_fit, "Compare only; the profile is the unfitted model");
+  s->add_option("-o,--out", a.out, "Result folder (created)")->required();
+  s->add_flag("-q,--quiet", a.quiet, "No progress messages");
+
+  CLI::App* k = c->add_subcommand("k8s", "Calibrate against a Kubernetes cluster's finished pods");
+  k->add_option("--from-saved", a.from_saved,
+                "Saved `kubectl get nodes,pods -A -o json` output (default: ask kubectl)")
+      ->check(CLI::ExistingFile);
+  k->add_option("--kubeconfig", a.kubeconfig, "kubeconfig for kubectl (read-only `get` only)");
+  k->add_option("--context", a.context, "kubeconfig context");
+  k->add_option("--policy", a.policy,
+                "Policy: auto (each registered of kube-default, volcano, kueue) or a name")
+      ->capture_default_str();
+  k->add_option("--placement", a.placement, "Placement (default: fitted)");
+  k->add_flag("--no-fit", a.no_fit, "Compare only");
+  k->add_option("-o,--out", a.out, "Result folder (created)")->required();
+  k->add_flag("-q,--quiet", a.quiet, "No progress messages");
+  return {c, [s, k, args]() {
+            args->command_line = own_command_line();
+            if (s->parsed()) return run_slurm(*args);
+            if (k->parsed()) return run_k8s(*args);
+            return 0;
+          }};
+}
+
+}  // namespace orrery::cli
