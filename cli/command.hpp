@@ -24,5 +24,9 @@ Command add_simulate(CLI::App& app);
 Command add_policies(CLI::App& app);
 Command add_validate(CLI::App& app);
 Command add_trace(CLI::App& app);
+Command add_report(CLI::App& app);
+Command add_calibrate(CLI::App& app);
+Command add_sweep(CLI::App&app), add_pareto(CLI::App&app), add_plan(CLI::App&app);  // plan/
+Command add_fgd_fill(CLI::App& app);  // cmd_fgd_fill.cpp
 
 }  // namespace orrery::cli

@@ -17,10 +17,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(orrery::sim::kVersion));
   app.require_subcommand(1);
   const std::vector<orrery::cli::Command> commands = {
-      orrery::cli::add_simulate(app),
-      orrery::cli::add_policies(app),
-      orrery::cli::add_validate(app),
-      orrery::cli::add_trace(app),
+      orrery::cli::add_simulate(app), orrery::cli::add_policies(app),
+      orrery::cli::add_validate(app), orrery::cli::add_trace(app),
+      orrery::cli::add_report(app),   orrery::cli::add_calibrate(app),
+      orrery::cli::add_sweep(app),    orrery::cli::add_pareto(app),
+      orrery::cli::add_plan(app),     orrery::cli::add_fgd_fill(app),
   };
   try {
     app.parse(argc, argv);
