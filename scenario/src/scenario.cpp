@@ -352,6 +352,13 @@ sim::ClusterSpec parse_cluster(const json& j, const std::string& where, sim::Pro
                                                    std::to_string(*v));
         }
       }
+      if (auto v = p.string("sharing", false)) {
+        if (*v == "mig") {
+          pool.sharing = sim::NodePoolSpec::Sharing::kMig;
+        } else if (*v != "time-slicing") {
+          problems.add(p.loc("sharing"), "must be \"time-slicing\" or \"mig\", got \"" + *v + "\"");
+        }
+      }
       if (p.has("price")) parse_price(p.at("price"), where, path + ".price", pool.price, problems);
       if (p.has("autoscale")) {
         ObjectReader a(p.at("autoscale"), where, path + ".autoscale", problems);
@@ -551,13 +558,15 @@ json scenario_json(const Scenario& s) {
   for (const auto& p : s.policies) pols.push_back({{"name", p.name}, {"params", p.params}});
   json pools = json::array();
   for (const auto& p : s.cluster.pools) {
-    pools.push_back({{"name", p.name},
-                     {"gpu_type", p.gpu_type},
-                     {"gpus_per_node", p.gpus_per_node},
-                     {"nodes", p.nodes},
-                     {"cpu_cores", p.cpu_cores},
-                     {"memory_gib", static_cast<double>(p.memory_mib) / 1024.0},
-                     {"nvlink_domain", p.nvlink_domain}});
+    pools.push_back(
+        {{"name", p.name},
+         {"gpu_type", p.gpu_type},
+         {"gpus_per_node", p.gpus_per_node},
+         {"nodes", p.nodes},
+         {"cpu_cores", p.cpu_cores},
+         {"memory_gib", static_cast<double>(p.memory_mib) / 1024.0},
+         {"nvlink_domain", p.nvlink_domain},
+         {"sharing", p.sharing == sim::NodePoolSpec::Sharing::kMig ? "mig" : "time-slicing"}});
   }
   const auto& t = s.cluster.topology;
   return {

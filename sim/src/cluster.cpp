@@ -94,6 +94,16 @@ bool Cluster::fits_when_empty(const Demand& d) const {
   return tasks_possible >= d.tasks;
 }
 
+bool Cluster::shares_by_mig(const Demand& d) const {
+  if (d.gpu_milli == 0 || d.gpu_milli >= 1000) return false;
+  for (std::uint32_t p = 0; p < spec_.pools.size(); ++p) {
+    if (pool_matches(p, d) && spec_.pools[p].gpus_per_node > 0 &&
+        spec_.pools[p].sharing == NodePoolSpec::Sharing::kMig)
+      return true;
+  }
+  return false;
+}
+
 bool Cluster::task_fits_node(const Demand& d, std::uint32_t node_id) const {
   const Node& n = nodes_[node_id];
   if (n.down || !pool_matches(n.pool, d)) return false;

@@ -41,7 +41,11 @@ SpeedFactors ModelRuntime::factors(const JobSpec& job, const Demand& demand,
     }
   }
   // Sharing: time-sliced co-location with other jobs on the same GPUs.
-  if (demand.gpu_milli > 0 && demand.gpu_milli < 1000 && !placement.gpus.empty()) {
+  // MIG instances are isolated: no interference.
+  const bool mig = !placement.task_nodes.empty() &&
+                   cluster.spec().pools[cluster.node(placement.task_nodes.front()).pool].sharing ==
+                       NodePoolSpec::Sharing::kMig;
+  if (!mig && demand.gpu_milli > 0 && demand.gpu_milli < 1000 && !placement.gpus.empty()) {
     double others = 0;
     for (std::uint32_t gpu : placement.gpus) {
       const double used = cluster.gpu_used_milli(gpu);

@@ -329,6 +329,9 @@ class Simulation::Engine final : public SchedulingContext {
       d.gpu_type = gpu_type_for(workload_, cluster_, spec, missing_type);
       d.cpu_milli = spec.cpu_milli;
       d.memory_mib = spec.memory_mib;
+      // A fraction of a GPU that may land on a MIG pool takes a whole MIG instance (on a cluster
+      // that mixes MIG and time-sliced pools of one type, the rounding applies on both).
+      if (cluster_.shares_by_mig(d)) d.gpu_milli = mig_profile_milli(d.gpu_milli);
       never_fits_[j] = missing_type || d.tasks == 0 || !cluster_.fits_when_empty(d);
       state_[j].remaining_work = spec.duration;
       auto key = std::make_tuple(d.tasks, d.gpu_milli, d.gpu_type, d.cpu_milli, d.memory_mib);

@@ -95,6 +95,48 @@ TEST(RuntimeModel, SharedGpusSlowDownWithTheirNeighbours) {
   EXPECT_NEAR(jct(r, 1), 100.0 * 1.1, 0.002);
 }
 
+TEST(Mig, ProfilesAreTheSmallestThatHoldTheShare) {
+  EXPECT_EQ(sim::mig_profile_milli(1), 142U);     // 1g
+  EXPECT_EQ(sim::mig_profile_milli(142), 142U);   // 1/7 = 0.1428...: 142 fits 1g
+  EXPECT_EQ(sim::mig_profile_milli(143), 284U);   // just over 1/7: 2g
+  EXPECT_EQ(sim::mig_profile_milli(300), 426U);   // 3g (2.1 slices)
+  EXPECT_EQ(sim::mig_profile_milli(500), 568U);   // 4g (3.5 slices)
+  EXPECT_EQ(sim::mig_profile_milli(600), 1000U);  // 4.2 slices: no 5g profile, so 7g
+  EXPECT_EQ(sim::mig_profile_milli(1000), 1000U);
+  EXPECT_EQ(sim::mig_profile_milli(0), 0U);
+  // The profile combinations that exist fit in one GPU.
+  EXPECT_LE(sim::mig_profile_milli(500) + sim::mig_profile_milli(400), 1000U);      // 4g + 3g
+  EXPECT_LE(2 * sim::mig_profile_milli(400) + sim::mig_profile_milli(100), 1000U);  // 3g+3g+1g
+  EXPECT_LE(7 * sim::mig_profile_milli(100), 1000U);                                // 7 x 1g
+}
+
+TEST(Mig, AShareTakesAWholeInstanceAndNeighboursDoNotInterfere) {
+  // One GPU, three 0.3-GPU jobs of 100 s at t = 0, 1, 2. Time slicing: all three share the GPU
+  // (0.9), the second runs at 1/(1 + 0.2 x 0.3), the third at 1/(1 + 0.2 x 0.6).
+  // MIG: 0.3 becomes a 3g instance (426); two fit, the third waits for the first to end at 100;
+  // no interference, so each runs exactly 100 s.
+  sim::Workload w;
+  for (int i = 0; i < 3; ++i) {
+    add_job(w, i, 100, 0);
+    w.jobs[static_cast<std::size_t>(i)].gpu_milli = 300;
+  }
+  sim::RuntimeModelParams p;
+  p.sharing_interference = 0.2;
+  sim::ClusterSpec sliced = uniform_cluster(1, 1);
+  const auto ts = run(sliced, w, "pack", p, {}, "fifo-skip");
+  EXPECT_NEAR(jct(ts, 1), 100.0 * 1.06, 0.002);
+  EXPECT_NEAR(jct(ts, 2), 100.0 * 1.12, 0.002);
+  EXPECT_EQ(ts.jobs[2].start->ms(), 2000);
+
+  sim::ClusterSpec mig = uniform_cluster(1, 1);
+  mig.pools[0].sharing = sim::NodePoolSpec::Sharing::kMig;
+  const auto m = run(mig, w, "pack", p, {}, "fifo-skip");
+  for (std::size_t j = 0; j < 3; ++j) EXPECT_NEAR(jct(m, j), 100.0, 0.002) << j;
+  EXPECT_EQ(m.jobs[1].start->ms(), 1000);
+  EXPECT_EQ(m.jobs[2].start->ms(), 100'000);  // waited for an instance
+  EXPECT_EQ(m.jobs[2].gpu_milli, 426U);
+}
+
 TEST(Overheads, LaunchAndCompletionLatencyAddToTheJob) {
   sim::Workload w;
   add_job(w, 0, 100, 1);

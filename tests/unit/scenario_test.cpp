@@ -35,7 +35,7 @@ TEST(Scenario, TheExampleLoads) {
 TEST(Scenario, ClusterProblemsAreAllListedWithTheirPaths) {
   TempDir tmp;
   write_text(tmp / "cluster.json", R"({"pools": [
-      {"name": "a", "gpu_type": "A100", "gpus_per_node": 8, "nodes": 2},
+      {"name": "a", "gpu_type": "A100", "gpus_per_node": 8, "nodes": 2, "sharing": "mps"},
       {"name": "b", "gpu_type": "V100", "gpus_per_node": 0, "nodes": -1, "colour": "red"},
       {"name": "a", "gpus_per_node": 4, "nodes": 1, "nvlink_domain": 3}],
     "topology": {"nodes_per_rack": 0}})");
@@ -45,6 +45,7 @@ TEST(Scenario, ClusterProblemsAreAllListedWithTheirPaths) {
   } catch (const sim::InputError& e) {
     std::vector<std::string> p;
     for (const auto& x : e.problems()) p.push_back(x.to_string());
+    EXPECT_TRUE(has(p, "pools[0].sharing: must be \"time-slicing\" or \"mig\", got \"mps\""));
     EXPECT_TRUE(has(p, "pools[1].nodes: must be >= 1, got -1"));
     EXPECT_TRUE(has(p, "pools[1].colour: unknown key"));
     EXPECT_TRUE(has(p, "pools[2].name: duplicate pool name \"a\""));

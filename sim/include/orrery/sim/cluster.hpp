@@ -62,6 +62,10 @@ struct NodePoolSpec {
   std::uint64_t memory_mib = 512 * 1024;  // per node
   std::uint32_t nodes = 1;
   std::uint32_t nvlink_domain = 0;  // GPUs per NVLink domain in a node; 0 = the whole node
+  // How jobs asking for part of a GPU share it: time slicing (any fraction; co-located jobs slow
+  // each other down) or MIG (the fraction is rounded up to an A100/H100 MIG profile, isolated).
+  enum class Sharing { kTimeSlicing, kMig };
+  Sharing sharing = Sharing::kTimeSlicing;
   PoolPrice price;
   PoolAutoscale autoscale;
 };
@@ -71,6 +75,18 @@ struct ClusterSpec {
   std::vector<NodePoolSpec> pools;
   TopologySpec topology;
 };
+
+// MIG (Multi-Instance GPU) on A100 and H100: a GPU splits into 7 compute slices, and an instance
+// is one of the profiles 1g, 2g, 3g, 4g or 7g (NVIDIA MIG User Guide, "Supported MIG Profiles";
+// there are no 5g or 6g instances). A fraction of a GPU becomes the smallest profile that holds
+// it, in thousandths: k slices = 142 k (so that 4g + 3g, 3g + 3g + 1g and seven 1g fit in 1000),
+// and 7g = 1000. Slice placement constraints inside a GPU are not modelled.
+inline std::uint32_t mig_profile_milli(std::uint32_t milli) {
+  if (milli == 0 || milli >= 1000) return milli;
+  std::uint32_t slices = (milli * 7 + 999) / 1000;
+  if (slices > 4) return 1000;
+  return slices * 142;
+}
 
 // A job's demand resolved against a cluster: the GPU type is a pool-type id of this cluster.
 struct Demand {
@@ -144,6 +160,8 @@ class Cluster {
 
   // Could the demand be placed on this cluster when it is empty? (Answers "never fits".)
   bool fits_when_empty(const Demand& d) const;
+  // Does the demand (of part of a GPU) go to a MIG pool: one of its type is partitioned by MIG?
+  bool shares_by_mig(const Demand& d) const;
   // Can one task of the demand go on this node now (ignoring the rest of the gang)?
   bool task_fits_node(const Demand& d, std::uint32_t node) const;
 
