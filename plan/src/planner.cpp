@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "json_checks.hpp"
 #include "orrery/plan/run_one.hpp"
 #include "orrery/plan/sweep_spec.hpp"
 #include "orrery/scenario/scenario.hpp"
@@ -23,25 +24,8 @@ using nlohmann::json;
 
 namespace {
 
-std::string kind(const json& v) {
-  if (v.is_string()) return "a string " + v.dump();
-  if (v.is_number()) return "the number " + v.dump();
-  if (v.is_boolean()) return v.dump();
-  if (v.is_null()) return "null";
-  if (v.is_array()) return "an array";
-  return "an object";
-}
-
-void check_keys(const json& j, const std::set<std::string>& known, const std::string& where,
-                sim::Problems& problems) {
-  for (const auto& [k, v] : j.items()) {
-    if (!known.count(k)) {
-      std::string list;
-      for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
-      problems.add(where + "." + k, "unknown key (known: " + list + ")");
-    }
-  }
-}
+using detail::check_keys;
+using detail::kind;
 
 std::string num(double v) {
   return fmt::format("{:.6g}", v);

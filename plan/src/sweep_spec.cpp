@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "json_checks.hpp"
 #include "orrery/plan/run_one.hpp"
 #include "orrery/scenario/scenario.hpp"
 #include "orrery/sim/problems.hpp"
@@ -25,26 +26,8 @@ std::string fmt_double(double v) {
   return fmt::format("{:.12g}", v);
 }
 
-std::string kind(const json& v) {
-  if (v.is_string()) return "a string " + v.dump();
-  if (v.is_number()) return "the number " + v.dump();
-  if (v.is_boolean()) return v.dump();
-  if (v.is_null()) return "null";
-  if (v.is_array()) return "an array";
-  return "an object";
-}
-
-// Checks an object's keys against the known ones.
-void check_keys(const json& j, const std::set<std::string>& known, const std::string& where,
-                sim::Problems& problems) {
-  for (const auto& [k, v] : j.items()) {
-    if (!known.count(k)) {
-      std::string list;
-      for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
-      problems.add(where + "." + k, "unknown key (known: " + list + ")");
-    }
-  }
-}
+using detail::check_keys;
+using detail::kind;
 
 std::vector<json> expand_range(const json& r, const std::string& where, sim::Problems& problems) {
   std::vector<json> out;
