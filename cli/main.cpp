@@ -1,6 +1,9 @@
 // orrery: the command line. Thin: each command lives in its own cmd_*.cpp file; this file lists
 // them and maps errors to exit codes (0 ok, 2 bad input, 1 internal error, 130 interrupted).
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
+#include <cstdlib>
 #include <iostream>
 #include <vector>
 
@@ -8,7 +11,26 @@
 #include "orrery/sim/problems.hpp"
 #include "orrery/sim/version.hpp"
 
+namespace {
+
+// Large runs keep hundreds of MB of per-job tables that the engine reads at random, and the page
+// faults and TLB misses of 4 KiB pages cost a quarter of a 1M-job replay (docs/performance.md).
+// Debian's kernels give transparent huge pages to programs that ask for them (THP "madvise"
+// mode), and glibc's allocator asks only under the glibc.malloc.hugetlb=1 tunable, which it
+// reads once at start. So orrery sets it and executes itself again, once, before anything else.
+// A GLIBC_TUNABLES of the user's own, or ORRERY_NO_HUGE_PAGES=1, leaves everything as it is.
+void ask_for_huge_pages(char** argv) {
+  if (std::getenv("GLIBC_TUNABLES") != nullptr || std::getenv("ORRERY_NO_HUGE_PAGES") != nullptr)
+    return;
+  if (::setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1) != 0) return;
+  ::execv("/proc/self/exe", argv);
+  ::unsetenv("GLIBC_TUNABLES");  // no /proc: run on with the default allocator
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  ask_for_huge_pages(argv);
   CLI::App app{
       "Orrery: a GPU-cluster simulator and capacity planner.\n"
       "Replays workload traces on modelled GPU clusters under scheduling policies and reports job\n"

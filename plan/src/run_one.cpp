@@ -16,9 +16,11 @@ using nlohmann::json;
 
 namespace {
 
+// Absolute, so that resolving again (a base scenario's paths, then a run's) changes nothing and
+// a run's scenario means the same files wherever it is written or loaded from.
 std::string resolve_against(const std::string& base_dir, const std::string& p) {
-  if (p.empty() || fs::path(p).is_absolute() || base_dir.empty()) return p;
-  return (fs::path(base_dir) / p).lexically_normal().string();
+  if (p.empty() || fs::path(p).is_absolute()) return p;
+  return fs::absolute(fs::path(base_dir.empty() ? "." : base_dir) / p).lexically_normal().string();
 }
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {

@@ -5,13 +5,25 @@
 namespace orrery::policies {
 
 void greedy_pass(sim::SchedulingContext& ctx, Blocking blocking) {
-  ctx.pending().visit([&](sim::JobIndex j) {
-    if (auto p = ctx.find_placement(j)) {
-      ctx.start(j, std::move(*p));
-      return sim::Visit::kNext;
-    }
-    return blocking == Blocking::kHeadOfLine ? sim::Visit::kStop : sim::Visit::kSkipShape;
-  });
+  // The fit memo: a shape whose head found no placement since the last release is not tried
+  // again (same answer, by the Placer contract); a first-fit pass then costs O(shapes that may
+  // fit) instead of a placement attempt per pending shape.
+  sim::PendingQueue& queue = ctx.pending();
+  const std::uint64_t epoch = ctx.cluster().release_epoch();
+  const bool skip = blocking == Blocking::kSkip;
+  queue.visit(
+      [&](sim::JobIndex j) {
+        const std::uint32_t shape = queue.shape_of(j);
+        if (!queue.unplaceable(shape, epoch)) {
+          if (auto p = ctx.find_placement(j)) {
+            ctx.start(j, std::move(*p));
+            return sim::Visit::kNext;
+          }
+          queue.mark_unplaceable(shape, epoch);
+        }
+        return skip ? sim::Visit::kSkipShape : sim::Visit::kStop;
+      },
+      skip ? epoch : sim::PendingQueue::kNoEpoch);
 }
 
 sim::SimTime estimated_end(const sim::SchedulingContext& ctx, sim::JobIndex j) {

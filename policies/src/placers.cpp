@@ -160,9 +160,23 @@ std::uint32_t best_fit_whole(const Cluster& c, const Demand& d, std::uint32_t mi
   return kMany;
 }
 
-// Best fit for shared-GPU and CPU-only tasks: a scan, scored by the room left after placing.
+// Best fit for CPU-only tasks: the node with the least free CPU that takes one, lowest id on ties
+// (the same choice as scoring every node by its free CPU), from the cluster's free-CPU index.
+std::uint32_t best_fit_cpu(const Cluster& c, const Demand& d,
+                           const std::vector<std::uint32_t>& exclude) {
+  const auto& index = c.nodes_by_free_cpu();
+  for (auto it = index.lower_bound(Cluster::free_cpu_key(d.cpu_milli, 0)); it != index.end();
+       ++it) {
+    const std::uint32_t node = Cluster::free_cpu_key_node(*it);
+    if (!used_in(exclude, node) && capacity(c, d, node, 0) > 0) return node;
+  }
+  return kMany;
+}
+
+// Best fit for shared-GPU tasks: a scan, scored by the room left after placing.
 std::uint32_t best_fit_scan(const Cluster& c, const Demand& d,
                             const std::vector<std::uint32_t>& exclude) {
+  if (d.gpu_milli == 0) return best_fit_cpu(c, d, exclude);
   std::uint32_t best = kMany;
   std::uint64_t best_score = std::numeric_limits<std::uint64_t>::max();
   for (std::uint32_t node = 0; node < c.node_count(); ++node) {

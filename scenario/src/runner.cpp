@@ -2,6 +2,7 @@
 #include <unistd.h>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -82,30 +83,65 @@ std::vector<PolicyRun> run_scenario(const Scenario& s, const RunContext& ctx, un
   return runs;
 }
 
+namespace {
+
+// A file written through a temporary beside it (PATH.tmp.PID) that is renamed into place only
+// once all of it is on disk: a failed or interrupted write never leaves a partial file under the
+// real name. Not committed (an exception on the way): the temporary is removed.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path)
+      : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
+    f_ = std::fopen(tmp_.c_str(), "wb");
+    if (!f_) throw sim::InputError(path_, "cannot write: " + std::string(std::strerror(errno)));
+  }
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile() {
+    if (f_) {
+      std::fclose(f_);
+      std::remove(tmp_.c_str());
+    }
+  }
+  void write(std::string_view data) {
+    if (ok_ && std::fwrite(data.data(), 1, data.size(), f_) != data.size()) {
+      ok_ = false;
+      err_ = errno;
+    }
+  }
+  void commit() {
+    const bool flushed = ok_ && std::fflush(f_) == 0 && ::fsync(fileno(f_)) == 0;
+    const int err = ok_ ? errno : err_;
+    const bool closed = std::fclose(f_) == 0;
+    f_ = nullptr;
+    if (!flushed || !closed) {
+      std::remove(tmp_.c_str());
+      throw sim::InputError(path_, "write failed (" + std::string(std::strerror(err ? err : EIO)) +
+                                       "); nothing was left in its place");
+    }
+    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      const int e = errno;
+      std::remove(tmp_.c_str());
+      throw sim::InputError(path_, "cannot rename into place: " + std::string(std::strerror(e)));
+    }
+  }
+
+ private:
+  std::string path_, tmp_;
+  std::FILE* f_ = nullptr;
+  bool ok_ = true;
+  int err_ = 0;
+};
+
+}  // namespace
+
 void write_file_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw sim::InputError(path, "cannot write: " + std::string(std::strerror(errno)));
-  const std::size_t written = std::fwrite(content.data(), 1, content.size(), f);
-  const bool flushed = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-  const int err = errno;
-  const bool closed = std::fclose(f) == 0;
-  if (written != content.size() || !flushed || !closed) {
-    std::remove(tmp.c_str());
-    throw sim::InputError(path, "write failed (" + std::string(std::strerror(err ? err : EIO)) +
-                                    "); nothing was left in its place");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    std::remove(tmp.c_str());
-    throw sim::InputError(path, "cannot rename into place: " + std::string(std::strerror(e)));
-  }
+  AtomicFile f(path);
+  f.write(content);
+  f.commit();
 }
 
 namespace {
-std::string opt_seconds(const std::optional<sim::SimTime>& t) {
-  return t ? traces::format_seconds(t->ms()) : std::string();
-}
 json quantiles_json(const sim::Quantiles& q) {
   return {{"mean", q.mean}, {"p50", q.p50}, {"p95", q.p95}, {"p99", q.p99}, {"max", q.max}};
 }
@@ -171,38 +207,70 @@ void write_run(const PolicyRun& run, const Scenario& s, const RunContext& ctx,
   if (ec) throw sim::InputError(dir, "cannot create the output folder: " + ec.message());
   const sim::Workload& w = ctx.workload;
   const sim::RunResult& r = run.result;
+  // jobs.csv is streamed in 1 MiB pieces (10M jobs make a 1 GB file; it is never all in memory).
+  AtomicFile jobs_file(dir + "/jobs.csv");
+  constexpr std::size_t kChunk = 1U << 20;
   std::string jobs =
       "job_id,submit_s,start_s,end_s,wait_s,jct_s,gpus,nodes,preemptions,status,user,queue,"
       "gpu_type,speed,restarts,lost_work_s,cost,node_ids\n";
-  jobs.reserve(r.jobs.size() * 80);
+  jobs.reserve(kChunk + 4096);
+  // Appends only (no per-field temporaries): this loop writes millions of rows on large runs.
+  auto num = [&jobs](std::uint64_t v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    jobs.append(buf, end);
+  };
+  auto secs = [&jobs](std::int64_t ms) {
+    jobs += ',';
+    traces::append_seconds(jobs, ms);
+  };
+  auto opt_secs = [&](const std::optional<sim::SimTime>& t) {
+    if (t) {
+      secs(t->ms());
+    } else {
+      jobs += ',';
+    }
+  };
+  auto text = [&jobs](std::string_view v) {
+    jobs += ',';
+    traces::append_csv_field(jobs, v);
+  };
   for (const sim::JobOutcome& o : r.jobs) {
     const sim::JobSpec& spec = w.jobs[o.job];
-    jobs += traces::csv_escape(spec.id);
-    jobs += ',' + traces::format_seconds(o.submit.ms());
-    jobs += ',' + opt_seconds(o.start);
-    jobs += ',' + opt_seconds(o.end);
-    jobs += ',' + (o.start ? traces::format_seconds((*o.start - o.submit).ms()) : std::string());
-    jobs += ',' + (o.end ? traces::format_seconds((*o.end - o.submit).ms()) : std::string());
-    jobs += ',' + traces::format_seconds(static_cast<std::int64_t>(o.gpu_milli));
-    jobs += ',' + std::to_string(o.nodes);
-    jobs += ',' + std::to_string(o.preemptions);
+    traces::append_csv_field(jobs, spec.id);
+    secs(o.submit.ms());
+    opt_secs(o.start);
+    opt_secs(o.end);
+    opt_secs(o.start ? std::optional<sim::SimTime>(*o.start - o.submit) : std::nullopt);
+    opt_secs(o.end ? std::optional<sim::SimTime>(*o.end - o.submit) : std::nullopt);
+    secs(static_cast<std::int64_t>(o.gpu_milli));
+    jobs += ',';
+    num(o.nodes);
+    jobs += ',';
+    num(o.preemptions);
     jobs += ',';
     jobs += sim::to_string(o.status);
-    jobs += ',' + traces::csv_escape(w.users[spec.user]);
-    jobs += ',' + traces::csv_escape(w.queues[spec.queue]);
-    jobs += ',' + traces::csv_escape(o.gpu_type);
-    jobs += ',' + (o.start ? fmt::format("{:.4f}", o.speed) : std::string());
-    jobs += ',' + std::to_string(o.restarts);
-    jobs += ',' + traces::format_seconds(o.lost_work.ms());
-    jobs += ',' + fmt::format("{:.4f}", o.cost);
+    text(w.users[spec.user]);
+    text(w.queues[spec.queue]);
+    text(o.gpu_type);
     jobs += ',';
+    if (o.start) fmt::format_to(std::back_inserter(jobs), "{:.4f}", o.speed);
+    jobs += ',';
+    num(o.restarts);
+    secs(o.lost_work.ms());
+    fmt::format_to(std::back_inserter(jobs), ",{:.4f},", o.cost);
     for (std::size_t k = 0; k < o.node_ids.size(); ++k) {
       if (k > 0) jobs += ';';
-      jobs += std::to_string(o.node_ids[k]);
+      num(o.node_ids[k]);
     }
     jobs += '\n';
+    if (jobs.size() >= kChunk) {
+      jobs_file.write(jobs);
+      jobs.clear();
+    }
   }
-  write_file_atomic(dir + "/jobs.csv", jobs);
+  jobs_file.write(jobs);
+  jobs_file.commit();
   std::string ts = "time_s,gpus_allocated,gpus_total,jobs_running,jobs_pending\n";
   for (const sim::Sample& x : r.timeseries) {
     ts += traces::format_seconds(x.time.ms()) + ',' +

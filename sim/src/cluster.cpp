@@ -53,6 +53,11 @@ Cluster::Cluster(const ClusterSpec& spec) : spec_(spec) {
     rack_base += (pool.nodes + per_rack - 1) / per_rack;
   }
   gpu_used_milli_.assign(gpu, 0);
+  indexed_cpu_.resize(nodes_.size());
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+    indexed_cpu_[i] = nodes_[i].free_cpu_milli;
+    by_free_cpu_.insert(by_free_cpu_.end(), free_cpu_key(indexed_cpu_[i], i));
+  }
   topology_ = std::make_unique<Topology>(spec.topology, topo_nodes);
 }
 
@@ -129,6 +134,14 @@ void Cluster::set_free_gpus(std::uint32_t node_id, std::uint32_t free) {
   n.free_gpus = free;
 }
 
+void Cluster::reindex_cpu(std::uint32_t node_id) {
+  const std::uint32_t now = nodes_[node_id].free_cpu_milli;
+  if (indexed_cpu_[node_id] == now) return;
+  by_free_cpu_.erase(free_cpu_key(indexed_cpu_[node_id], node_id));
+  by_free_cpu_.insert(free_cpu_key(now, node_id));
+  indexed_cpu_[node_id] = now;
+}
+
 void Cluster::set_node_down(std::uint32_t node_id, bool down) {
   Node& n = nodes_[node_id];
   if (n.down == down) return;
@@ -143,10 +156,14 @@ void Cluster::set_node_down(std::uint32_t node_id, bool down) {
   if (down) {
     free_index_[n.pool][n.free_gpus].reset(local);
     if (type != Demand::kAnyType) free_whole_by_type_[type] -= n.gpus;
+    by_free_cpu_.erase(free_cpu_key(indexed_cpu_[node_id], node_id));
     ++nodes_down_;
   } else {
     free_index_[n.pool][n.free_gpus].set(local);
     if (type != Demand::kAnyType) free_whole_by_type_[type] += n.gpus;
+    ++release_epoch_;
+    indexed_cpu_[node_id] = n.free_cpu_milli;
+    by_free_cpu_.insert(free_cpu_key(n.free_cpu_milli, node_id));
     --nodes_down_;
   }
   n.down = down;
@@ -216,11 +233,13 @@ void Cluster::allocate(const Demand& d, const Placement& p) {
     for (std::uint32_t gg = n.first_gpu; gg < n.first_gpu + n.gpus; ++gg)
       free += gpu_used_milli_[gg] == 0;
     set_free_gpus(node_id, free);
+    if (d.cpu_milli > 0) reindex_cpu(node_id);
   }
   allocated_gpu_milli_ += d.total_gpu_milli();
 }
 
 void Cluster::release(const Demand& d, const Placement& p) {
+  ++release_epoch_;
   const std::uint32_t g = d.gpus_per_task();
   const std::uint32_t milli = d.milli_per_gpu();
   for (std::uint32_t t = 0; t < d.tasks; ++t) {
@@ -240,6 +259,7 @@ void Cluster::release(const Demand& d, const Placement& p) {
     for (std::uint32_t gg = n.first_gpu; gg < n.first_gpu + n.gpus; ++gg)
       free += gpu_used_milli_[gg] == 0;
     set_free_gpus(node_id, free);
+    if (d.cpu_milli > 0) reindex_cpu(node_id);
   }
   allocated_gpu_milli_ -= d.total_gpu_milli();
 }

@@ -15,7 +15,8 @@ PendingQueue::PendingQueue(std::vector<std::uint32_t> shape_of, std::uint32_t sh
       key_(shape_of_.size()),
       in_queue_(shape_of_.size(), false),
       shapes_(shapes),
-      active_pos_(shapes, kNotActive) {}
+      active_pos_(shapes, kNotActive),
+      no_fit_epoch_(shapes, kNoEpoch) {}
 
 void PendingQueue::insert(JobIndex job, QueueKey key) {
   if (in_queue_[job]) throw std::logic_error("pending queue: job inserted twice");
@@ -46,7 +47,7 @@ void PendingQueue::erase(JobIndex job) {
   --size_;
 }
 
-void PendingQueue::visit(const std::function<Visit(JobIndex)>& visitor) {
+void PendingQueue::visit(const std::function<Visit(JobIndex)>& visitor, std::uint64_t epoch) {
   if (size_ == 0) return;
   struct Head {
     Entry entry;
@@ -55,7 +56,9 @@ void PendingQueue::visit(const std::function<Visit(JobIndex)>& visitor) {
   };
   std::vector<Head> heads;
   heads.reserve(active_shapes_.size());
-  for (std::uint32_t s : active_shapes_) heads.push_back(Head{*shapes_[s].begin(), s});
+  for (std::uint32_t s : active_shapes_) {
+    if (!unplaceable(s, epoch)) heads.push_back(Head{*shapes_[s].begin(), s});
+  }
   std::priority_queue<Head, std::vector<Head>, std::greater<>> merge(std::greater<>{},
                                                                      std::move(heads));
   while (!merge.empty()) {

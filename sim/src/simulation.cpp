@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 #include <tuple>
+#include <unordered_map>
 
 #include "orrery/sim/event_queue.hpp"
 #include "orrery/sim/version.hpp"
@@ -317,9 +318,22 @@ class Simulation::Engine final : public SchedulingContext {
     job_pool_.assign(n, 0);
     pool_alloc_gpu_ms_.assign(cluster_.spec().pools.size(), 0);
     std::vector<std::uint32_t> shape_of(n);
-    std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint64_t>,
-             std::uint32_t>
-        shapes;
+    // Shape ids in order of first appearance (deterministic); a hash map, as a workload of
+    // millions of jobs has only tens to thousands of shapes.
+    struct ShapeKey {
+      std::uint32_t tasks, gpu_milli, gpu_type, cpu_milli;
+      std::uint64_t memory_mib;
+      bool operator==(const ShapeKey&) const = default;
+    };
+    struct ShapeHash {
+      std::size_t operator()(const ShapeKey& k) const {
+        std::uint64_t h = k.memory_mib * 0x9e3779b97f4a7c15ULL;
+        for (std::uint64_t v : {k.tasks, k.gpu_milli, k.gpu_type, k.cpu_milli})
+          h = (h ^ v) * 0x100000001b3ULL + (h >> 29);
+        return static_cast<std::size_t>(h);
+      }
+    };
+    std::unordered_map<ShapeKey, std::uint32_t, ShapeHash> shapes;
     for (JobIndex j = 0; j < n; ++j) {
       const JobSpec& spec = workload_.jobs[j];
       Demand& d = demands_[j];
@@ -334,7 +348,7 @@ class Simulation::Engine final : public SchedulingContext {
       if (cluster_.shares_by_mig(d)) d.gpu_milli = mig_profile_milli(d.gpu_milli);
       never_fits_[j] = missing_type || d.tasks == 0 || !cluster_.fits_when_empty(d);
       state_[j].remaining_work = spec.duration;
-      auto key = std::make_tuple(d.tasks, d.gpu_milli, d.gpu_type, d.cpu_milli, d.memory_mib);
+      const ShapeKey key{d.tasks, d.gpu_milli, d.gpu_type, d.cpu_milli, d.memory_mib};
       auto [it, inserted] = shapes.emplace(key, static_cast<std::uint32_t>(shapes.size()));
       shape_of[j] = it->second;
     }

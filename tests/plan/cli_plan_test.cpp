@@ -71,6 +71,32 @@ TEST(CliSweep, SweepMergeAndPareto) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
 }
 
+// Regression: a spec given by a relative path, whose base scenario, cluster and trace are relative
+// too (as in examples/), once resolved every run against the wrong folder ("file not found").
+TEST(CliSweep, RelativePathsResolveAgainstTheirOwnFiles) {
+  REQUIRE_CLI();
+  TempDir tmp;
+  const auto examples = orrery::test::source_dir() / "examples";
+  std::filesystem::create_directories(tmp / "work" / "inputs");
+  for (const char* f : {"scenario.json", "cluster.json", "small-trace.csv", "sweep.json"})
+    std::filesystem::copy_file(examples / f, tmp / "work" / "inputs" / f);
+  std::filesystem::create_directories(tmp / "elsewhere");
+  const std::string cli = orrery::test::cli();
+  // From the spec's parent folder, and from an unrelated one, with relative paths only.
+  auto r =
+      run_command("cd " + q(tmp / "work") + " && " + cli + " sweep inputs/sweep.json --dry-run");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("24 runs in the sweep; every one is a valid scenario"), std::string::npos)
+      << r.output;
+  r = run_command("cd " + q(tmp / "elsewhere") + " && " + cli +
+                  " sweep ../work/inputs/sweep.json -o out.sqlite --threads 2 -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto done =
+      test::sql_rows((tmp / "elsewhere" / "out.sqlite").string(), "SELECT COUNT(*) FROM runs");
+  ASSERT_EQ(done.size(), 1U);
+  EXPECT_EQ(done[0][0], "24");
+}
+
 TEST(CliPlan, FindsTheAnswerAndWritesOutputs) {
   REQUIRE_CLI();
   TempDir tmp;

@@ -54,6 +54,16 @@ bool split_csv(std::string_view line, std::vector<std::string>& fields, char sep
   return true;
 }
 
+void append_csv_field(std::string& out, std::string_view field) {
+  const bool formula =
+      !field.empty() && (field[0] == '=' || field[0] == '+' || field[0] == '-' || field[0] == '@');
+  if (!formula && field.find_first_of(",\"\n\r") == std::string_view::npos) {
+    out += field;
+  } else {
+    out += csv_escape(field);
+  }
+}
+
 std::string csv_escape(std::string_view field) {
   std::string s(field);
   if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {

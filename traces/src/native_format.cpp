@@ -1,11 +1,12 @@
 #include <array>
+#include <charconv>
 #include <cmath>
-#include <unordered_set>
 
 #include "orrery/sim/problems.hpp"
 #include "orrery/traces/csv.hpp"
 #include "orrery/traces/line_reader.hpp"
 #include "orrery/traces/trace_format.hpp"
+#include "public_common.hpp"
 
 namespace orrery::traces {
 
@@ -66,19 +67,28 @@ std::optional<sim::SimTime> seconds(FieldReader& f, std::string_view col, std::s
 
 }  // namespace
 
-std::string format_seconds(std::int64_t ms) {
+void append_seconds(std::string& out, std::int64_t ms) {
   const bool neg = ms < 0;
   const std::uint64_t a =
       neg ? static_cast<std::uint64_t>(-(ms + 1)) + 1 : static_cast<std::uint64_t>(ms);
-  std::string s = std::to_string(a / 1000);
+  if (neg) out += '-';
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, a / 1000);
+  out.append(buf, end);
   std::uint64_t frac = a % 1000;
   if (frac != 0) {
-    std::string f = std::to_string(frac);
-    f.insert(0, 3 - f.size(), '0');
-    while (f.back() == '0') f.pop_back();
-    s += "." + f;
+    char f[4] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                 static_cast<char>('0' + frac % 10)};
+    std::size_t len = 4;
+    while (f[len - 1] == '0') --len;
+    out.append(f, len);
   }
-  return neg ? "-" + s : s;
+}
+
+std::string format_seconds(std::int64_t ms) {
+  std::string s;
+  append_seconds(s, ms);
+  return s;
 }
 
 Imported read_native(const std::string& path, const ImportOptions&) {
@@ -118,7 +128,7 @@ Imported read_native(const std::string& path, const ImportOptions&) {
   }
   problems.throw_if_any();
   const std::size_t ncols = fields.size();
-  std::unordered_set<std::string> ids;
+  pub::JobSink sink(out.workload.jobs, in);  // duplicate-id index; reserves room from the file size
   auto field = [&](Col c) -> std::string_view {
     return pos[c] == SIZE_MAX ? std::string_view() : std::string_view(fields[pos[c]]);
   };
@@ -126,6 +136,7 @@ Imported read_native(const std::string& path, const ImportOptions&) {
     f.at_line(in.line_number());
     if (line.empty()) continue;  // blank lines carry nothing (not counted as rows)
     ++out.report.rows;
+    sink.line(line.size());
     if (!split_csv(line, fields)) {
       f.problem_row("unterminated quoted field");
       continue;
@@ -135,12 +146,9 @@ Imported read_native(const std::string& path, const ImportOptions&) {
                     std::to_string(fields.size()));
       continue;
     }
-    sim::JobSpec j;
-    j.id = std::string(field(kJobId));
-    if (j.id.empty())
-      f.problem(kNames[kJobId], "must not be empty");
-    else if (!ids.insert(j.id).second)
-      f.problem(kNames[kJobId], "duplicate job id " + quote_text(j.id));
+    const std::string_view id = field(kJobId);
+    sim::JobSpec& j = sink.start(id, in.line_number());
+    if (id.empty()) f.problem(kNames[kJobId], "must not be empty");
     if (auto t = seconds(f, kNames[kSubmit], field(kSubmit), false)) j.submit = *t;
     j.user = out.workload.users.intern(field(kUser));
     j.queue = out.workload.queues.intern(field(kQueue));
@@ -200,10 +208,16 @@ Imported read_native(const std::string& path, const ImportOptions&) {
         f.problem(kNames[kObsStatus], quote_text(field(kObsStatus)) +
                                           " is not a status (completed, failed, killed, ...)");
     }
+    if (id.empty()) {
+      sink.cancel();
+    } else if (const std::uint64_t first = sink.commit()) {
+      f.problem(kNames[kJobId], "duplicate job id " + quote_text(id) + " (first at line " +
+                                    std::to_string(first) + ")");
+    }
     if (f.full()) break;
-    out.workload.jobs.push_back(std::move(j));
   }
   problems.throw_if_any();
+  sink.finish();
   out.report.jobs = out.workload.jobs.size();
   return out;
 }

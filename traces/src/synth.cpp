@@ -128,26 +128,6 @@ class Ks {
   std::vector<std::uint64_t> at_, between_;
 };
 
-// Appends seconds with millisecond precision, shortest exact form (as format_seconds).
-void append_seconds(std::string& b, std::int64_t ms) {
-  if (ms < 0) {
-    b += '-';
-    ms = -ms;
-  }
-  char tmp[24];
-  auto r = std::to_chars(tmp, tmp + sizeof tmp, ms / 1000);
-  b.append(tmp, r.ptr);
-  std::int64_t frac = ms % 1000;
-  if (frac != 0) {
-    char f[4] = {static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
-                 static_cast<char>('0' + frac % 10), 0};
-    std::size_t len = 3;
-    while (f[len - 1] == '0') --len;
-    b += '.';
-    b.append(f, len);
-  }
-}
-
 void append_uint(std::string& b, std::uint64_t v) {
   char tmp[24];
   auto r = std::to_chars(tmp, tmp + sizeof tmp, v);

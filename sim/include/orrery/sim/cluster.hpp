@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -156,6 +157,16 @@ class Cluster {
     return free_index_[pool][k];
   }
   std::uint32_t pool_first_node(std::uint32_t pool) const { return pool_first_node_[pool]; }
+  // Nodes in service ordered by free CPU, then id, as keys (free_cpu_milli << 32 | node): the
+  // best-fit node for a CPU-only task is the first key at or above (cpu_milli << 32) that passes
+  // the other checks, found in O(log nodes) instead of a scan of every node.
+  const std::set<std::uint64_t>& nodes_by_free_cpu() const { return by_free_cpu_; }
+  static std::uint64_t free_cpu_key(std::uint32_t free_cpu_milli, std::uint32_t node) {
+    return std::uint64_t{free_cpu_milli} << 32 | node;
+  }
+  static std::uint32_t free_cpu_key_node(std::uint64_t key) {
+    return static_cast<std::uint32_t>(key & 0xffffffffU);
+  }
   std::uint32_t pool_node_count(std::uint32_t pool) const { return spec_.pools[pool].nodes; }
 
   // Could the demand be placed on this cluster when it is empty? (Answers "never fits".)
@@ -173,8 +184,14 @@ class Cluster {
   void allocate(const Demand& d, const Placement& p);
   void release(const Demand& d, const Placement& p);
 
+  // Changes whenever capacity may have grown (a release, a node back in service). While it stays
+  // the same, free resources have only shrunk, so a demand that found no placement still finds
+  // none (placers fail monotonically, see Placer): schedulers use it to skip repeated attempts.
+  std::uint64_t release_epoch() const { return release_epoch_; }
+
  private:
   void set_free_gpus(std::uint32_t node, std::uint32_t free);
+  void reindex_cpu(std::uint32_t node);  // after the node's free CPU changed (it is in service)
 
   ClusterSpec spec_;
   std::unique_ptr<Topology> topology_;
@@ -185,8 +202,11 @@ class Cluster {
   std::vector<std::uint32_t> pool_first_node_;
   std::vector<std::vector<DynamicBitset>> free_index_;  // [pool][free gpus] -> local node bits
   std::vector<std::uint64_t> free_whole_by_type_;
+  std::set<std::uint64_t> by_free_cpu_;
+  std::vector<std::uint32_t> indexed_cpu_;  // per node: the free CPU its by_free_cpu_ key holds
   std::uint64_t allocated_gpu_milli_ = 0;
   std::uint32_t nodes_down_ = 0;
+  std::uint64_t release_epoch_ = 1;
 };
 
 }  // namespace orrery::sim

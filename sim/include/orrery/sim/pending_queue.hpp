@@ -49,7 +49,17 @@ class PendingQueue {
 
   // Visits pending jobs in queue order. The visitor may erase the job it is given (by starting
   // it) and may insert jobs (preempted ones); those may or may not be visited in this pass.
-  void visit(const std::function<Visit(JobIndex)>& visitor);
+  // With an epoch (Cluster::release_epoch), shapes marked unplaceable at that epoch are left out
+  // of the pass, as if their head had been visited and answered kSkipShape.
+  void visit(const std::function<Visit(JobIndex)>& visitor, std::uint64_t epoch = kNoEpoch);
+
+  // Fit memo: the head of `shape` found no placement while the cluster's release epoch was
+  // `epoch`. Until the epoch changes no job of the shape can be placed (Placer's contract).
+  static constexpr std::uint64_t kNoEpoch = 0;
+  void mark_unplaceable(std::uint32_t shape, std::uint64_t epoch) { no_fit_epoch_[shape] = epoch; }
+  bool unplaceable(std::uint32_t shape, std::uint64_t epoch) const {
+    return epoch != kNoEpoch && no_fit_epoch_[shape] == epoch;
+  }
   // All pending jobs in queue order (allocates; for round-based policies and tests).
   std::vector<JobIndex> ordered() const;
 
@@ -65,6 +75,7 @@ class PendingQueue {
   std::vector<std::set<Entry>> shapes_;
   std::vector<std::uint32_t> active_shapes_;  // shapes with at least one job (unordered)
   std::vector<std::uint32_t> active_pos_;     // position in active_shapes_, or npos
+  std::vector<std::uint64_t> no_fit_epoch_;   // per shape: fit memo (kNoEpoch: none)
   std::size_t size_ = 0;
 };
 

@@ -62,6 +62,9 @@ class Placer {
   virtual ~Placer() = default;
   virtual std::string_view name() const = 0;
   // A placement for every task of the demand on the cluster as it is now, or nullopt.
+  // Contract: failure is monotone. If a demand finds no placement, it finds none on any state of
+  // the cluster with less free (Cluster::release_epoch unchanged); the pending queue's fit memo
+  // relies on it. A placer that refuses for other reasons (a quota, a time) must not be a Placer.
   virtual std::optional<Placement> place(const Cluster& cluster, const Demand& demand) const = 0;
 };
 

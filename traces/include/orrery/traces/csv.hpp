@@ -23,6 +23,8 @@ bool split_csv(std::string_view line, std::vector<std::string>& fields, char sep
 // Writes one field, quoting it when needed; a leading = + - @ is prefixed with ' so spreadsheet
 // programs do not run it as a formula (CSV injection).
 std::string csv_escape(std::string_view field);
+// csv_escape(field) appended to `out`, without a temporary when the field needs no escaping.
+void append_csv_field(std::string& out, std::string_view field);
 
 // Collects typed-field problems as "file:line: column 'name': ..." and stops collecting at a cap.
 class FieldReader {

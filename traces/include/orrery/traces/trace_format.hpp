@@ -79,5 +79,7 @@ extern const char* const kNativeHeader;
 
 // Seconds with millisecond precision, shortest exact form ("12", "12.5", "0.001").
 std::string format_seconds(std::int64_t ms);
+// The same, appended to `out` (no temporary: for writers of millions of rows).
+void append_seconds(std::string& out, std::int64_t ms);
 
 }  // namespace orrery::traces
