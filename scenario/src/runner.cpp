@@ -217,7 +217,7 @@ void write_run(const PolicyRun& run, const Scenario& s, const RunContext& ctx,
   // Appends only (no per-field temporaries): this loop writes millions of rows on large runs.
   auto num = [&jobs](std::uint64_t v) {
     char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    auto [end, err] = std::to_chars(buf, buf + sizeof buf, v);
     jobs.append(buf, end);
   };
   auto secs = [&jobs](std::int64_t ms) {
