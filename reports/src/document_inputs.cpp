@@ -307,9 +307,10 @@ void add_plan_section(Document& doc, const PlanData& p) {
     add_kv(a, "Placement", jstr(answer, {"placement"}));
     for (const json& pool : answer["pools"]) {
       add_kv(a, "Pool " + jstr(pool, {"name"}),
-             fmt::format("{} nodes, {} GPUs, price {} ({}/GPU-hour)", jstr(pool, {"nodes"}),
-                         jstr(pool, {"gpus"}), jstr(pool, {"price"}),
-                         format_value(num(pool, "gpu_hour"), Unit::kUsd)),
+             fmt::format("{} nodes, {} GPUs at {}/GPU-hour{}", jstr(pool, {"nodes"}),
+                         jstr(pool, {"gpus"}), format_value(num(pool, "gpu_hour"), Unit::kUsd),
+                         jstr(pool, {"price"}).empty() ? std::string()
+                                                       : " (" + jstr(pool, {"price"}) + ")"),
              num(pool, "nodes"));
     }
     add_kv(a, "GPUs", format_count(num(answer, "gpus")), num(answer, "gpus"));
