@@ -1,7 +1,7 @@
-// `orrery report`: turns results (today: simulate output folders) into a report for people who
-// were not in the room: one self-contained HTML file, optionally a PDF and Markdown, and every
-// table as CSV and JSON beside it. Built with the Qt parts (ORRERY_BUILD_GUI); without them the
-// command is still listed and says how to get it.
+// `orrery report`: turns results (simulate output folders, sweep databases, plan results,
+// calibration result folders) into a report for people who were not in the room: one self-contained
+// HTML file, optionally a PDF and Markdown, and every table as CSV and JSON beside it. Built with
+// the Qt parts (ORRERY_BUILD_GUI); without them the command is still listed and says how to get it.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -104,7 +104,9 @@ Command add_report(CLI::App& app) {
       "in a folder beside the HTML (report.html -> report-data/). Several inputs are compared\n"
       "in one report. See docs/reports.md. Inputs:" +
       kinds);
-  c->add_option("inputs", a.inputs, "Results to report on (e.g. an 'orrery simulate' folder)")
+  c->add_option(
+       "inputs", a.inputs,
+       "Results to report on: simulate folders, sweep databases, plan results, calibration folders")
       ->required();
   c->add_option("-o,--out", a.out, "HTML file to write (created with its folder)")->required();
   c->add_option("--pdf", a.pdf, "Also write this PDF (A4)");

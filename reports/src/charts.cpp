@@ -11,19 +11,17 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <stdexcept>
 
+#include "chart_style.hpp"
 #include "orrery/reports/analysis.hpp"
+#include "orrery/reports/charts_extra.hpp"
 
 namespace orrery::reports {
 
-namespace {
+namespace detail {
 
-const QColor kInk(0x24, 0x29, 0x2f);
-const QColor kMuted(0x57, 0x60, 0x6a);
-const QColor kGrid(0xe4, 0xe8, 0xec);
-const QColor kAxisLine(0x8c, 0x95, 0x9f);
-
-QFont font(const ChartStyle& s, double scale = 1.0, bool bold = false) {
+QFont font(const ChartStyle& s, double scale, bool bold) {
   QFont f(s.font_family);
   f.setPixelSize(std::max(6, static_cast<int>(std::lround(s.font_px * scale))));
   f.setBold(bold);
@@ -80,6 +78,27 @@ QValueAxis* percent_axis(const ChartStyle& s, const QString& title) {
   style_axis(y, s, title);
   return y;
 }
+
+TimeScale time_scale(double last_s) {
+  TimeScale t;
+  if (last_s > 4 * 86400) {
+    t.divisor = 86400;
+    t.title = QStringLiteral("Simulated time (days)");
+  } else if (last_s < 600) {
+    t.divisor = 1;
+    t.title = QStringLiteral("Simulated time (s)");
+  } else if (last_s < 3 * 3600) {
+    t.divisor = 60;
+    t.title = QStringLiteral("Simulated time (min)");
+  }
+  return t;
+}
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
 
 struct LogTick {
   double seconds;
@@ -156,29 +175,14 @@ QChart* cdf_chart(const std::vector<RunData>& runs, const ChartStyle& s, bool jc
   return c;
 }
 
-// Simulated time in hours, or days for long spans.
-struct TimeScale {
-  double divisor = 3600;
-  QString title = QStringLiteral("Simulated time (hours)");
-};
-
-TimeScale time_scale(const std::vector<RunData>& runs) {
-  double hi = 0;
-  for (const RunData& r : runs) {
-    if (!r.timeseries.empty()) hi = std::max(hi, r.timeseries.back().time_s);
-  }
-  TimeScale t;
-  if (hi > 4 * 86400) {
-    t.divisor = 86400;
-    t.title = QStringLiteral("Simulated time (days)");
-  }
-  return t;
-}
-
 QChart* time_chart(const std::vector<RunData>& runs, const ChartStyle& s, bool utilization) {
   QChart* c = new_chart(s, utilization ? QStringLiteral("GPU utilization over time")
                                        : QStringLiteral("Queue length over time"));
-  const TimeScale ts = time_scale(runs);
+  double last = 0;
+  for (const RunData& r : runs) {
+    if (!r.timeseries.empty()) last = std::max(last, r.timeseries.back().time_s);
+  }
+  const TimeScale ts = time_scale(last);
   double xmax = 0, ymax = 0;
   std::vector<QLineSeries*> series(runs.size(), nullptr);
   for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -337,8 +341,39 @@ QChart* make_chart(ChartKind kind, const std::vector<RunData>& runs, const Chart
       return queue_length_chart(runs, style);
     case ChartKind::kTenantJct:
       return tenant_jct_chart(runs, style);
+    case ChartKind::kFragmentation:
+      return fragmentation_chart(runs, style);
+    case ChartKind::kAllocationHeatmap:
+    case ChartKind::kSweepPareto:
+    case ChartKind::kCalibrationScatter:
+    case ChartKind::kCalibrationErrors:
+      break;  // charts of one run or input: the ChartSlot overload
   }
   return nullptr;
+}
+
+QChart* make_chart(const ChartSlot& slot, const std::vector<RunData>& runs,
+                   const std::vector<LoadedInput>& inputs, const ChartStyle& style) {
+  const std::size_t i = slot.source;
+  switch (slot.kind) {
+    case ChartKind::kAllocationHeatmap:
+      if (i < runs.size()) return allocation_heatmap_chart(runs[i], style);
+      break;
+    case ChartKind::kSweepPareto:
+      if (i < inputs.size() && inputs[i].sweep) return sweep_pareto_chart(*inputs[i].sweep, style);
+      break;
+    case ChartKind::kCalibrationScatter:
+      if (i < inputs.size() && inputs[i].calibration)
+        return calibration_scatter_chart(*inputs[i].calibration, style);
+      break;
+    case ChartKind::kCalibrationErrors:
+      if (i < inputs.size() && inputs[i].calibration)
+        return calibration_error_chart(*inputs[i].calibration, style);
+      break;
+    default:
+      return make_chart(slot.kind, runs, style);
+  }
+  throw std::logic_error("chart '" + slot.id + "' names no run or input of its kind");
 }
 
 }  // namespace orrery::reports

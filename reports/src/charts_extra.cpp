@@ -1,123 +1,271 @@
 #include "orrery/reports/charts_extra.hpp"
 
-#include <QFont>
 #include <QLegend>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QPen>
 #include <QScatterSeries>
 #include <QValueAxis>
 #include <algorithm>
 #include <cmath>
-#include <numeric>
+#include <map>
 
+#include "chart_style.hpp"
+#include "orrery/plan/pareto.hpp"
 #include "orrery/reports/analysis.hpp"
 
 namespace orrery::reports {
 
+using namespace detail;
+
+namespace {
+
+// A value axis over [lo, hi] with a little room on both sides (never below 0 when lo >= 0).
+QValueAxis* padded_axis(const ChartStyle& s, const QString& title, double lo, double hi) {
+  auto* a = new QValueAxis();
+  const double pad = std::max((hi - lo) * 0.08, std::abs(hi) * 0.02 + 1e-9);
+  a->setRange(lo >= 0 ? std::max(0.0, lo - pad) : lo - pad, hi + pad);
+  a->applyNiceNumbers();
+  a->setLabelFormat(a->max() - a->min() >= 20 ? "%.0f" : "%.1f");
+  style_axis(a, s, title);
+  return a;
+}
+
+QScatterSeries* points(const QString& name, QColor color, double size) {
+  auto* p = new QScatterSeries();
+  p->setName(name);
+  p->setMarkerShape(QScatterSeries::MarkerShapeCircle);
+  p->setMarkerSize(size);
+  p->setColor(color);
+  p->setBorderColor(color.darker(130));
+  return p;
+}
+
+// Runs on the front as hollow rings joined by a dashed line, over the points already drawn.
+void add_front(QChart* c, const std::vector<QPointF>& front, QAbstractAxis* x, QAbstractAxis* y) {
+  if (front.empty()) return;
+  auto* line = new QLineSeries();
+  line->setName(QStringLiteral("Pareto front"));
+  QPen pen(kMuted);
+  pen.setStyle(Qt::DashLine);
+  pen.setWidthF(1.6);
+  line->setPen(pen);
+  auto* rings = new QScatterSeries();
+  rings->setMarkerShape(QScatterSeries::MarkerShapeCircle);
+  rings->setMarkerSize(19);
+  rings->setColor(Qt::transparent);
+  QPen ring(kInk);
+  ring.setWidthF(1.6);
+  rings->setPen(ring);
+  for (const QPointF& p : front) {
+    line->append(p);
+    rings->append(p);
+  }
+  for (QXYSeries* s : {static_cast<QXYSeries*>(line), static_cast<QXYSeries*>(rings)}) {
+    c->addSeries(s);
+    s->attachAxis(x);
+    s->attachAxis(y);
+  }
+  c->legend()->markers(rings).front()->setVisible(false);
+}
+
+// Seconds as hours when the values reach two hours, minutes from ten minutes, else seconds.
+struct DurationScale {
+  double divisor = 1;
+  const char* unit = "s";
+};
+DurationScale duration_scale(double max_s) {
+  if (max_s >= 2 * 3600) return {3600, "hours"};
+  if (max_s >= 600) return {60, "min"};
+  return {1, "s"};
+}
+
+QString metric_axis_title(const std::string& key, const DurationScale& d) {
+  if (key == "cost_total") return QStringLiteral("Total cost (USD)");
+  if (key == "gpu_hours_allocated") return QStringLiteral("GPU-hours allocated");
+  QString label = QString::fromStdString(key);
+  if (key == "jct_s.p95") label = QStringLiteral("p95 JCT");
+  if (key == "makespan_s") label = QStringLiteral("Makespan");
+  if (guess_metric(key).unit == Unit::kSeconds) label += QStringLiteral(" (%1)").arg(d.unit);
+  return label;
+}
+
+}  // namespace
+
 std::vector<std::size_t> pareto_front(const std::vector<double>& x, const std::vector<double>& y) {
   std::vector<std::size_t> idx;
-  for (std::size_t i = 0; i < x.size() && i < y.size(); ++i)
-    if (present(x[i]) && present(y[i])) idx.push_back(i);
-  std::vector<std::size_t> front;
-  for (std::size_t i : idx) {
-    bool beaten = false;
-    for (std::size_t j : idx) {
-      if (j == i) continue;
-      const bool no_worse = x[j] <= x[i] && y[j] <= y[i];
-      const bool better = x[j] < x[i] || y[j] < y[i];
-      if (no_worse && better) {
-        beaten = true;
-        break;
-      }
-    }
-    if (!beaten) front.push_back(i);
+  std::vector<plan::Point2> pts;
+  for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
+    if (!present(x[i]) || !present(y[i])) continue;
+    idx.push_back(i);
+    pts.push_back({x[i], y[i]});
   }
-  std::stable_sort(front.begin(), front.end(), [&](std::size_t a, std::size_t b) {
-    return x[a] < x[b] || (x[a] == x[b] && y[a] > y[b]);
-  });
+  std::vector<std::size_t> front;
+  for (std::size_t k : plan::pareto_front(pts)) front.push_back(idx[k]);
   return front;
 }
 
 QChart* cost_jct_chart(const std::vector<RunData>& runs, const ChartStyle& style) {
-  auto* chart = new QChart();
-  chart->setTheme(QChart::ChartThemeLight);
-  chart->setAnimationOptions(QChart::NoAnimation);
-  chart->setBackgroundRoundness(0);
-  chart->setBackgroundBrush(Qt::white);
-  chart->setBackgroundPen(Qt::NoPen);
-  QFont base(style.font_family);
-  base.setPixelSize(style.font_px);
-  QFont title = base;
-  title.setPixelSize(static_cast<int>(std::lround(style.font_px * 1.25)));
-  title.setBold(true);
-  if (style.show_title) {
-    chart->setTitle(QStringLiteral("Cost versus mean job completion time"));
-    chart->setTitleFont(title);
-  }
-  chart->legend()->setAlignment(Qt::AlignBottom);
-  chart->legend()->setFont(base);
-
+  QChart* chart = new_chart(style, QStringLiteral("Cost versus mean job completion time"));
   std::vector<double> cost, jct;
   for (const RunData& r : runs) {
     cost.push_back(r.metric("cost_total").value_or(kMissing));
-    jct.push_back(r.metric("jct_s.mean").value_or(kMissing));
+    jct.push_back(r.metric("jct_s.mean").value_or(kMissing) / 3600.0);
   }
-  auto* x_axis = new QValueAxis();
-  auto* y_axis = new QValueAxis();
-  x_axis->setTitleText(QStringLiteral("Total cost (USD)"));
-  y_axis->setTitleText(QStringLiteral("Mean JCT (hours)"));
-  for (QValueAxis* a : {x_axis, y_axis}) {
-    a->setLabelsFont(base);
-    QFont bold = base;
-    bold.setBold(true);
-    a->setTitleFont(bold);
-    a->setGridLineColor(QColor(0xe4, 0xe8, 0xec));
-  }
-  chart->addAxis(x_axis, Qt::AlignBottom);
-  chart->addAxis(y_axis, Qt::AlignLeft);
   double x_lo = 0, x_hi = 1, y_lo = 0, y_hi = 1;
   bool any = false;
+  std::vector<QScatterSeries*> series;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     if (!present(cost[i]) || !present(jct[i])) continue;
-    const double h = jct[i] / 3600.0;
-    if (!any) {
-      x_lo = x_hi = cost[i];
-      y_lo = y_hi = h;
-      any = true;
-    }
-    x_lo = std::min(x_lo, cost[i]);
-    x_hi = std::max(x_hi, cost[i]);
-    y_lo = std::min(y_lo, h);
-    y_hi = std::max(y_hi, h);
-    auto* s = new QScatterSeries();
-    s->setName(QString::fromStdString(runs[i].label));
-    s->setMarkerSize(13);
-    s->setColor(series_qcolor(i));
-    s->setBorderColor(series_qcolor(i).darker(130));
-    s->append(cost[i], h);
+    x_lo = any ? std::min(x_lo, cost[i]) : cost[i];
+    x_hi = any ? std::max(x_hi, cost[i]) : cost[i];
+    y_lo = any ? std::min(y_lo, jct[i]) : jct[i];
+    y_hi = any ? std::max(y_hi, jct[i]) : jct[i];
+    any = true;
+    QScatterSeries* s = points(QString::fromStdString(runs[i].label), series_qcolor(i), 13);
+    s->append(cost[i], jct[i]);
+    series.push_back(s);
+  }
+  QValueAxis* x = padded_axis(style, QStringLiteral("Total cost (USD)"), x_lo, x_hi);
+  QValueAxis* y = padded_axis(style, QStringLiteral("Mean JCT (hours)"), y_lo, y_hi);
+  chart->addAxis(x, Qt::AlignBottom);
+  chart->addAxis(y, Qt::AlignLeft);
+  for (QScatterSeries* s : series) {
     chart->addSeries(s);
-    s->attachAxis(x_axis);
-    s->attachAxis(y_axis);
+    s->attachAxis(x);
+    s->attachAxis(y);
   }
   const std::vector<std::size_t> front = pareto_front(cost, jct);
   if (front.size() >= 2) {
-    auto* line = new QLineSeries();
-    line->setName(QStringLiteral("Pareto front"));
-    QPen pen(QColor(0x57, 0x60, 0x6a));
-    pen.setStyle(Qt::DashLine);
-    pen.setWidthF(1.5);
-    line->setPen(pen);
-    for (std::size_t i : front) line->append(cost[i], jct[i] / 3600.0);
-    chart->addSeries(line);
-    line->attachAxis(x_axis);
-    line->attachAxis(y_axis);
+    std::vector<QPointF> f;
+    for (std::size_t i : front) f.emplace_back(cost[i], jct[i]);
+    add_front(chart, f, x, y);
   }
-  const double xp = std::max((x_hi - x_lo) * 0.1, std::abs(x_hi) * 0.02 + 1e-9);
-  const double yp = std::max((y_hi - y_lo) * 0.1, std::abs(y_hi) * 0.02 + 1e-9);
-  x_axis->setRange(std::max(0.0, x_lo - xp), x_hi + xp);
-  y_axis->setRange(std::max(0.0, y_lo - yp), y_hi + yp);
-  x_axis->applyNiceNumbers();
-  y_axis->applyNiceNumbers();
+  return chart;
+}
+
+QChart* sweep_pareto_chart(const SweepData& sweep, const ChartStyle& style) {
+  const SweepTradeoff tr = sweep_tradeoff(sweep);
+  QChart* chart = new_chart(style, QStringLiteral("Cost against completion time"));
+  double t_max = 0;
+  for (std::size_t i : tr.plotted) t_max = std::max(t_max, *sweep.runs[i].metric(tr.time_metric));
+  const DurationScale ts =
+      guess_metric(tr.time_metric).unit == Unit::kSeconds ? duration_scale(t_max) : DurationScale{};
+  // One series per policy, in order of first appearance.
+  std::vector<std::string> policies;
+  std::map<std::string, QScatterSeries*> by_policy;
+  double x_lo = 0, x_hi = 1, y_lo = 0, y_hi = 1;
+  bool any = false;
+  auto point_of = [&](std::size_t i) {
+    const SweepRun& r = sweep.runs[i];
+    return QPointF(*r.metric(tr.cost_metric), *r.metric(tr.time_metric) / ts.divisor);
+  };
+  for (std::size_t i : tr.plotted) {
+    const SweepRun& r = sweep.runs[i];
+    const std::string policy =
+        r.params.contains("policy") ? param_text(r.params["policy"]) : r.policy;
+    auto it = by_policy.find(policy);
+    if (it == by_policy.end()) {
+      it = by_policy
+               .emplace(policy, points(QString::fromStdString(policy.empty() ? "runs" : policy),
+                                       series_qcolor(policies.size()), 13))
+               .first;
+      policies.push_back(policy);
+    }
+    const QPointF p = point_of(i);
+    it->second->append(p);
+    x_lo = any ? std::min(x_lo, p.x()) : p.x();
+    x_hi = any ? std::max(x_hi, p.x()) : p.x();
+    y_lo = any ? std::min(y_lo, p.y()) : p.y();
+    y_hi = any ? std::max(y_hi, p.y()) : p.y();
+    any = true;
+  }
+  QValueAxis* x = padded_axis(style, metric_axis_title(tr.cost_metric, {}), x_lo, x_hi);
+  QValueAxis* y = padded_axis(style, metric_axis_title(tr.time_metric, ts), y_lo, y_hi);
+  chart->addAxis(x, Qt::AlignBottom);
+  chart->addAxis(y, Qt::AlignLeft);
+  for (const std::string& p : policies) {
+    chart->addSeries(by_policy[p]);
+    by_policy[p]->attachAxis(x);
+    by_policy[p]->attachAxis(y);
+  }
+  std::vector<QPointF> front;
+  for (std::size_t i : tr.front) front.push_back(point_of(i));
+  add_front(chart, front, x, y);
+  return chart;
+}
+
+QChart* calibration_scatter_chart(const CalibrationData& cal, const ChartStyle& style) {
+  QChart* chart = new_chart(style, QStringLiteral("Simulated against observed start"));
+  double hi = 0;
+  for (const CalibrationJob& j : cal.jobs) {
+    for (double v : {j.observed_start_s, j.start_before_s, j.start_after_s}) {
+      if (present(v)) hi = std::max(hi, v);
+    }
+  }
+  const DurationScale d = duration_scale(hi);
+  // Before: rings, after: dots inside them, so a job whose start did not move shows both.
+  auto* before = points(QStringLiteral("before fitting"), series_qcolor(1), 15);
+  before->setColor(Qt::transparent);
+  QPen ring(series_qcolor(1));
+  ring.setWidthF(2.2);
+  before->setPen(ring);
+  auto* after = points(QStringLiteral("after fitting"), series_qcolor(0), 8);
+  for (const CalibrationJob& j : cal.jobs) {
+    if (!present(j.observed_start_s)) continue;
+    if (present(j.start_before_s))
+      before->append(j.observed_start_s / d.divisor, j.start_before_s / d.divisor);
+    if (present(j.start_after_s))
+      after->append(j.observed_start_s / d.divisor, j.start_after_s / d.divisor);
+  }
+  const double top = std::max(hi / d.divisor, 1e-9);
+  QValueAxis* x = padded_axis(style, QStringLiteral("Observed start (%1)").arg(d.unit), 0, top);
+  QValueAxis* y = padded_axis(style, QStringLiteral("Simulated start (%1)").arg(d.unit), 0, top);
+  chart->addAxis(x, Qt::AlignBottom);
+  chart->addAxis(y, Qt::AlignLeft);
+  auto* diagonal = new QLineSeries();
+  diagonal->setName(QStringLiteral("exact (y = x)"));
+  QPen pen(kAxisLine);
+  pen.setStyle(Qt::DashLine);
+  pen.setWidthF(1.2);
+  diagonal->setPen(pen);
+  diagonal->append(0, 0);
+  diagonal->append(x->max(), x->max());
+  for (QXYSeries* s : {static_cast<QXYSeries*>(diagonal), static_cast<QXYSeries*>(before),
+                       static_cast<QXYSeries*>(after)}) {
+    chart->addSeries(s);
+    s->attachAxis(x);
+    s->attachAxis(y);
+  }
+  return chart;
+}
+
+QChart* calibration_error_chart(const CalibrationData& cal, const ChartStyle& style) {
+  QChart* chart = new_chart(style, QStringLiteral("Start error, cumulative"));
+  double hi = 0;
+  std::vector<QLineSeries*> lines;
+  for (const bool after : {false, true}) {
+    std::vector<double> abs_err;
+    for (double e : start_errors(cal, after)) abs_err.push_back(std::abs(e));
+    auto* line = new QLineSeries();
+    line->setName(after ? QStringLiteral("after fitting") : QStringLiteral("before fitting"));
+    for (const Point& p : cdf_points(abs_err)) {
+      line->append(p.x, 100.0 * p.y);
+      hi = std::max(hi, p.x);
+    }
+    style_line(line, after ? 0 : 1);
+    lines.push_back(line);
+  }
+  QValueAxis* x =
+      padded_axis(style, QStringLiteral("|Simulated − observed start| (s)"), 0, std::max(hi, 1e-3));
+  QValueAxis* y = percent_axis(style, QStringLiteral("Jobs within x"));
+  chart->addAxis(x, Qt::AlignBottom);
+  chart->addAxis(y, Qt::AlignLeft);
+  for (QLineSeries* l : lines) {
+    chart->addSeries(l);
+    l->attachAxis(x);
+    l->attachAxis(y);
+  }
   return chart;
 }
 

@@ -1,5 +1,7 @@
 #include "orrery/reports/document.hpp"
 
+#include "document_parts.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,72 +17,6 @@ namespace orrery::reports {
 using nlohmann::json;
 
 namespace {
-
-Cell text_cell(std::string s) {
-  Cell c;
-  c.text = std::move(s);
-  return c;
-}
-
-Cell value_cell(double v, Unit unit) {
-  Cell c;
-  c.value = v;
-  c.text = format_value(v, unit);
-  return c;
-}
-
-Cell name_cell(const RunData& r, std::size_t i) {
-  Cell c;
-  c.text = r.label;
-  c.series = static_cast<int>(i);
-  return c;
-}
-
-std::string slug(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c)) {
-      out += static_cast<char>(std::tolower(c));
-    } else if (!out.empty() && out.back() != '-') {
-      out += '-';
-    }
-  }
-  while (!out.empty() && out.back() == '-') out.pop_back();
-  return out;
-}
-
-const json* jpath(const json& j, std::initializer_list<const char*> keys) {
-  const json* p = &j;
-  for (const char* k : keys) {
-    if (!p->is_object()) return nullptr;
-    auto it = p->find(k);
-    if (it == p->end()) return nullptr;
-    p = &*it;
-  }
-  return p;
-}
-
-std::string jstr(const json& j, std::initializer_list<const char*> keys) {
-  const json* p = jpath(j, keys);
-  if (!p || p->is_null()) return {};
-  if (p->is_string()) return p->get<std::string>();
-  return p->dump();
-}
-
-Table key_value_table(std::string id, std::string title) {
-  Table t;
-  t.id = std::move(id);
-  t.title = std::move(title);
-  t.columns = {{"item", "Item", false}, {"value", "Value", false}};
-  return t;
-}
-
-void add_kv(Table& t, std::string key, std::string value, double number = kMissing) {
-  Cell v = text_cell(std::move(value));
-  v.value = number;
-  t.rows.push_back({text_cell(std::move(key)), v});
-}
 
 // Inputs recorded as "path sha256:hex".
 std::pair<std::string, std::string> split_hash(const std::string& s) {
@@ -545,30 +481,77 @@ std::size_t baseline_index(const std::vector<RunData>& runs, const std::string& 
   throw sim::InputError("--baseline", "no run named '" + baseline + "'; the runs are: " + names);
 }
 
+namespace {
+
+// The title and subtitle when no option names them: from the scenario, else from the inputs.
+std::string default_title(const std::vector<RunData>& runs,
+                          const std::vector<LoadedInput>& inputs) {
+  const std::string scenario_name =
+      runs.empty() ? std::string() : runs.front().manifest_string("scenario.name");
+  for (const LoadedInput& in : inputs) {
+    if (in.sweep) {
+      return "Sweep report: " + (in.sweep->name.empty() ? in.path : in.sweep->name);
+    }
+    if (in.plan) {
+      const std::string name = jstr(in.plan->result, {"plan"});
+      return "Capacity plan: " + (name.empty() ? in.path : name);
+    }
+    if (in.calibration) return "Calibration report: " + in.path;
+  }
+  return !scenario_name.empty() ? "Scheduling report: " + scenario_name
+                                : "Orrery scheduling report";
+}
+
+}  // namespace
+
 Document build_document(const std::vector<RunData>& runs, const std::vector<LoadedInput>& inputs,
                         const DocumentOptions& options) {
-  if (runs.empty()) throw sim::InputError("report", "the inputs hold no run to report on");
+  const bool other = std::any_of(inputs.begin(), inputs.end(), [](const LoadedInput& in) {
+    return in.sweep || in.plan || in.calibration;
+  });
+  if (runs.empty() && !other)
+    throw sim::InputError("report", "the inputs hold no run to report on");
   Document doc;
-  const std::size_t base = baseline_index(runs, options.baseline);
-  const std::string scenario_name = runs.front().manifest_string("scenario.name");
-  doc.title = !options.title.empty()   ? options.title
-              : !scenario_name.empty() ? "Scheduling report: " + scenario_name
-                                       : "Orrery scheduling report";
-  std::string sub = fmt::format("{} polic{}", runs.size(), runs.size() == 1 ? "y" : "ies");
-  if (const auto jobs = runs.front().metric("jobs")) sub += ", " + format_count(*jobs) + " jobs";
-  if (runs.size() > 1) sub += ", baseline " + runs[base].label;
+  const std::size_t base = runs.empty() ? 0 : baseline_index(runs, options.baseline);
+  if (runs.empty() && !options.baseline.empty())
+    throw sim::InputError("--baseline", "the inputs hold no policy run to compare against");
+  doc.title = !options.title.empty() ? options.title : default_title(runs, inputs);
+  std::vector<std::string> parts;
+  for (const LoadedInput& in : inputs) {
+    if (in.sweep) parts.push_back(fmt::format("sweep of {} runs", in.sweep->runs.size()));
+    if (in.plan) parts.push_back("capacity plan");
+    if (in.calibration)
+      parts.push_back(fmt::format("calibration of {} jobs", in.calibration->jobs.size()));
+  }
+  if (!runs.empty()) {
+    std::string p = fmt::format("{} polic{}", runs.size(), runs.size() == 1 ? "y" : "ies");
+    if (const auto jobs = runs.front().metric("jobs")) p += ", " + format_count(*jobs) + " jobs";
+    if (runs.size() > 1) p += ", baseline " + runs[base].label;
+    parts.push_back(p);
+  }
+  std::string sub;
+  for (const std::string& p : parts) sub += (sub.empty() ? "" : "; ") + p;
   if (!options.generated.empty()) sub += " · generated " + options.generated;
   sub += " · Orrery " + std::string(sim::kVersion);
   doc.subtitle = sub;
-  doc.findings = findings(runs, base);
   for (const LoadedInput& in : inputs) {
     for (const std::string& n : in.notes) doc.notes.push_back(n);
   }
-  doc.sections.push_back(scenario_section(runs, inputs, doc));
-  doc.sections.push_back(results_section(runs));
-  for (Section s :
-       {charts_section(runs), time_section(runs), fairness_section(runs, options.max_tenants)}) {
-    if (!s.blocks.empty()) doc.sections.push_back(std::move(s));
+  // The input kinds' own sections first: a sweep, plan or calibration is what the report is
+  // about; their findings lead.
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].sweep) add_sweep_section(doc, *inputs[i].sweep, i);
+    if (inputs[i].plan) add_plan_section(doc, *inputs[i].plan);
+    if (inputs[i].calibration) add_calibration_section(doc, *inputs[i].calibration, i);
+  }
+  if (!runs.empty()) {
+    for (RichText& f : findings(runs, base)) doc.findings.push_back(std::move(f));
+    doc.sections.push_back(scenario_section(runs, inputs, doc));
+    doc.sections.push_back(results_section(runs));
+    for (Section s : {charts_section(runs), time_section(runs), allocation_section(runs),
+                      fairness_section(runs, options.max_tenants)}) {
+      if (!s.blocks.empty()) doc.sections.push_back(std::move(s));
+    }
   }
   // Tables an input kind brings as they are.
   Section extra{"extra", "More from the inputs", {}};
@@ -587,8 +570,61 @@ Document build_document(const std::vector<RunData>& runs, const std::vector<Load
     }
   }
   if (!extra.blocks.empty()) doc.sections.push_back(std::move(extra));
-  doc.sections.push_back(details_section(runs));
+  if (!runs.empty()) doc.sections.push_back(details_section(runs));
   return doc;
+}
+
+std::vector<Table> fit_columns(const Table& t, std::size_t max_columns) {
+  max_columns = std::max<std::size_t>(max_columns, 2);
+  if (t.columns.size() <= max_columns) return {t};
+  std::vector<Table> out;
+  if (t.rows.size() + 1 <= max_columns) {
+    // Transposed: the first column's cells become the headers.
+    Table x;
+    x.id = t.id;
+    x.title = t.title;
+    x.caption = t.caption;
+    x.export_only = t.export_only;
+    // The first column now names what the rows are: the metrics of a per-policy table.
+    x.columns.push_back(
+        {"column", t.columns.front().key == "policy" ? "Metric" : t.columns.front().label, false});
+    for (const auto& row : t.rows) {
+      x.columns.push_back(
+          {row.empty() ? "" : row.front().text, row.empty() ? "" : row.front().text, true});
+    }
+    for (std::size_t c = 1; c < t.columns.size(); ++c) {
+      std::vector<Cell> r{text_cell(t.columns[c].label)};
+      for (const auto& row : t.rows) r.push_back(c < row.size() ? row[c] : text_cell(""));
+      // Header swatches are lost in a transposed table; a cell of a name keeps its colour.
+      x.rows.push_back(std::move(r));
+    }
+    for (std::size_t c = 1; c < x.columns.size(); ++c) {
+      bool numeric = true;
+      for (std::size_t k = 1; k < t.columns.size(); ++k) numeric = numeric && t.columns[k].numeric;
+      x.columns[c].numeric = numeric;
+    }
+    out.push_back(std::move(x));
+    return out;
+  }
+  const std::size_t per = max_columns - 1;
+  const std::size_t parts = (t.columns.size() - 1 + per - 1) / per;
+  for (std::size_t p = 0; p < parts; ++p) {
+    Table x;
+    x.id = t.id + "-" + std::to_string(p + 1);
+    x.title = fmt::format("{} ({} of {})", t.title, p + 1, parts);
+    if (p + 1 == parts) x.caption = t.caption;
+    x.export_only = t.export_only;
+    const std::size_t from = 1 + p * per, to = std::min(t.columns.size(), from + per);
+    x.columns.push_back(t.columns.front());
+    for (std::size_t c = from; c < to; ++c) x.columns.push_back(t.columns[c]);
+    for (const auto& row : t.rows) {
+      std::vector<Cell> r{row.empty() ? text_cell("") : row.front()};
+      for (std::size_t c = from; c < to; ++c) r.push_back(c < row.size() ? row[c] : text_cell(""));
+      x.rows.push_back(std::move(r));
+    }
+    out.push_back(std::move(x));
+  }
+  return out;
 }
 
 std::vector<const Table*> all_tables(const Document& doc) {

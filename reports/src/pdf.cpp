@@ -31,6 +31,7 @@ namespace {
 constexpr int kChartObjectType = QTextFormat::UserObject + 1;
 constexpr int kChartIdProperty = QTextFormat::UserProperty + 1;
 const QSize kChartSize(kChartWidth, kChartHeight);
+constexpr std::size_t kPdfMaxColumns = 7;
 
 const QColor kInk(0x1f, 0x23, 0x28);
 const QColor kMuted(0x59, 0x63, 0x6e);
@@ -299,7 +300,8 @@ class PdfBuilder {
 
 }  // namespace
 
-PdfLayout write_pdf(const Document& d, const std::vector<RunData>& runs, const std::string& path,
+PdfLayout write_pdf(const Document& d, const std::vector<RunData>& runs,
+                    const std::vector<LoadedInput>& inputs, const std::string& path,
                     const QString& family) {
   QPdfWriter writer(q(path));
   writer.setResolution(300);
@@ -318,7 +320,8 @@ PdfLayout write_pdf(const Document& d, const std::vector<RunData>& runs, const s
   style.font_family = family;
   style.show_title = true;
   for (const ChartSlot* c : all_charts(d)) {
-    scenes[q(c->id)] = std::make_unique<ChartScene>(make_chart(c->kind, runs, style), kChartSize);
+    scenes[q(c->id)] =
+        std::make_unique<ChartScene>(make_chart(*c, runs, inputs, style), kChartSize);
   }
 
   // The layout is attached only once the content is in: with a layout every insertion would
@@ -349,7 +352,10 @@ PdfLayout write_pdf(const Document& d, const std::vector<RunData>& runs, const s
       if (const auto* p = std::get_if<Paragraph>(&blk)) {
         b.paragraph(p->text, 8.5, kMuted);
       } else if (const auto* t = std::get_if<Table>(&blk)) {
-        if (!t->export_only) b.table(*t);
+        // Wide tables are transposed or split: an A4 column of 12 numbers wraps every header.
+        if (!t->export_only) {
+          for (const Table& part : fit_columns(*t, kPdfMaxColumns)) b.table(part);
+        }
       } else if (const auto* c = std::get_if<ChartSlot>(&blk)) {
         b.chart(*c);
       }
@@ -387,6 +393,8 @@ PdfLayout write_pdf(const Document& d, const std::vector<RunData>& runs, const s
     doc.documentLayout()->draw(&painter, ctx);
     painter.restore();
     for (const auto& dr : handler.drawn) {
+      // The layout may ask for a chart that starts on the next page (outside this page's clip).
+      if (dr.rect.top() < top - 1 || dr.rect.bottom() > top + page.height() + 1) continue;
       if (!placed.insert(dr.id).second) continue;
       const QRectF r(paint.left() - full.left() + dr.rect.left(),
                      paint.top() - full.top() + dr.rect.top() - top, dr.rect.width(),

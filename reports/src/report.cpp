@@ -89,12 +89,12 @@ ReportResult write_report(const ReportOptions& o) {
   std::map<std::string, std::string> chart_files;
   const fs::path charts_dir = data / "charts";
   for (const ChartSlot* c : all_charts(doc)) {
-    const std::string svg = render_svg(make_chart(c->kind, runs, style), kChartSize);
+    const std::string svg = render_svg(make_chart(*c, runs, inputs, style), kChartSize);
     embedded[c->id] = {"image/svg+xml", svg, kChartSize.width(), kChartSize.height()};
     if (o.markdown) {
       ensure_dir(charts_dir);
       save_data(charts_dir / (c->id + ".png"),
-                png_bytes(render_image(make_chart(c->kind, runs, style), kChartSize, 2.0)));
+                png_bytes(render_image(make_chart(*c, runs, inputs, style), kChartSize, 2.0)));
       chart_files[c->id] =
           (fs::path(data.filename()) / "charts" / (c->id + ".png")).generic_string();
     }
@@ -114,7 +114,7 @@ ReportResult write_report(const ReportOptions& o) {
   if (!o.pdf.empty()) {
     const fs::path pdf(o.pdf);
     if (pdf.has_parent_path()) ensure_dir(pdf.parent_path());
-    result.pdf = write_pdf(doc, runs, o.pdf, family);
+    result.pdf = write_pdf(doc, runs, inputs, o.pdf, family);
     result.files.push_back(o.pdf);
   }
   return result;

@@ -1,5 +1,7 @@
 #include "orrery/reports/results.hpp"
 
+#include "csv_read.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -35,49 +37,19 @@ const json* find_path(const json& root, const std::string& path) {
   return j;
 }
 
-// Column positions by header name; absent columns are npos.
-struct Columns {
-  std::map<std::string, std::size_t, std::less<>> index;
-  std::size_t operator[](std::string_view name) const {
-    const auto it = index.find(name);
-    return it == index.end() ? std::string::npos : it->second;
+// "3;4;7" -> appended to `out`; false when a part is not a node id.
+bool parse_node_ids(const std::string& s, std::vector<std::uint32_t>& out) {
+  std::size_t i = 0;
+  while (i <= s.size()) {
+    const std::size_t end = std::min(s.find(';', i), s.size());
+    std::uint32_t v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data() + i, s.data() + end, v);
+    if (ec != std::errc() || ptr != s.data() + end) return false;
+    out.push_back(v);
+    i = end + 1;
   }
-};
-
-Columns read_header(traces::LineReader& in, const std::string& path) {
-  std::string line;
-  if (!in.next(line)) throw sim::InputError(path, "empty file (no header line)");
-  std::vector<std::string> fields;
-  if (!traces::split_csv(line, fields)) throw sim::InputError(path + ":1", "unterminated quote");
-  Columns c;
-  for (std::size_t i = 0; i < fields.size(); ++i) c.index.emplace(fields[i], i);
-  return c;
+  return true;
 }
-
-class CsvFields {
- public:
-  CsvFields(const std::string& path, sim::Problems& problems) : path_(path), problems_(problems) {}
-  // Number in column `col` (npos: the column is absent); empty is kMissing.
-  double number(const std::vector<std::string>& f, std::size_t col, std::string_view name,
-                std::uint64_t line) {
-    if (col == std::string::npos || col >= f.size() || f[col].empty()) return kMissing;
-    const std::string& s = f[col];
-    double v = 0;
-    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) {
-      if (problems_.size() < 20) {
-        problems_.add(path_ + ":" + std::to_string(line) + ": column '" + std::string(name) + "'",
-                      "not a number: " + traces::quote_text(s));
-      }
-      return kMissing;
-    }
-    return v;
-  }
-
- private:
-  std::string path_;
-  sim::Problems& problems_;
-};
 
 std::uint32_t intern(std::unordered_map<std::string, std::uint32_t>& ids,
                      std::vector<std::string>& names, const std::string& s) {
@@ -92,7 +64,8 @@ void read_jobs(const fs::path& file, RunData& run) {
   const Columns cols = read_header(in, path);
   const std::size_t c_submit = cols["submit_s"], c_wait = cols["wait_s"], c_jct = cols["jct_s"],
                     c_gpus = cols["gpus"], c_pre = cols["preemptions"], c_status = cols["status"],
-                    c_user = cols["user"], c_queue = cols["queue"];
+                    c_user = cols["user"], c_queue = cols["queue"], c_start = cols["start_s"],
+                    c_end = cols["end_s"], c_nodes = cols["node_ids"];
   sim::Problems problems;
   CsvFields num(path, problems);
   std::unordered_map<std::string, std::uint32_t> user_ids, queue_ids;
@@ -110,6 +83,16 @@ void read_jobs(const fs::path& file, RunData& run) {
     j.submit_s = num.number(f, c_submit, "submit_s", ln);
     j.wait_s = num.number(f, c_wait, "wait_s", ln);
     j.jct_s = num.number(f, c_jct, "jct_s", ln);
+    j.start_s = num.number(f, c_start, "start_s", ln);
+    j.end_s = num.number(f, c_end, "end_s", ln);
+    if (c_nodes != std::string::npos && c_nodes < f.size() && !f[c_nodes].empty()) {
+      j.node_first = static_cast<std::uint32_t>(run.job_nodes.size());
+      if (!parse_node_ids(f[c_nodes], run.job_nodes)) {
+        problems.add(path + ":" + std::to_string(ln) + ": column 'node_ids'",
+                     "not a ';'-separated list of node ids: " + traces::quote_text(f[c_nodes]));
+      }
+      j.node_count = static_cast<std::uint32_t>(run.job_nodes.size()) - j.node_first;
+    }
     j.gpus = num.number(f, c_gpus, "gpus", ln);
     const double pre = num.number(f, c_pre, "preemptions", ln);
     j.preemptions = present(pre) && pre > 0 ? static_cast<std::uint32_t>(pre) : 0;
@@ -131,6 +114,7 @@ void read_jobs(const fs::path& file, RunData& run) {
   }
   problems.throw_if_any();
   run.has_jobs = true;
+  run.has_node_ids = c_nodes != std::string::npos;
 }
 
 void read_timeseries(const fs::path& file, RunData& run) {
@@ -256,6 +240,9 @@ std::vector<std::unique_ptr<InputReader>>& readers_storage() {
   static std::vector<std::unique_ptr<InputReader>> readers = [] {
     std::vector<std::unique_ptr<InputReader>> v;
     v.push_back(make_simulate_reader());
+    v.push_back(make_sweep_reader());
+    v.push_back(make_plan_reader());
+    v.push_back(make_calibration_reader());
     return v;
   }();
   return readers;

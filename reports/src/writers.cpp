@@ -155,6 +155,23 @@ void md_table(const Table& t, std::string& out) {
   if (!t.caption.empty()) out += "*" + markdown_escape(t.caption) + "*\n\n";
 }
 
+// A section's blocks laid out by one writer: paragraphs, shown tables (export-only ones are
+// only saved as files) and charts, in order. Empty when nothing in it is shown.
+template <typename ParagraphFn, typename TableFn, typename ChartFn>
+std::string section_body(const Section& s, ParagraphFn paragraph, TableFn table, ChartFn chart) {
+  std::string body;
+  for (const Block& b : s.blocks) {
+    if (const auto* p = std::get_if<Paragraph>(&b)) {
+      paragraph(*p, body);
+    } else if (const auto* t = std::get_if<Table>(&b)) {
+      if (!t->export_only) table(*t, body);
+    } else if (const auto* c = std::get_if<ChartSlot>(&b)) {
+      chart(*c, body);
+    }
+  }
+  return body;
+}
+
 }  // namespace
 
 std::string html_escape(std::string_view s) {
@@ -263,28 +280,26 @@ std::string write_html(const Document& doc, const std::map<std::string, Embedded
     out += "</ul>\n</section>\n";
   }
   for (const Section& s : doc.sections) {
-    std::string body;
-    for (const Block& b : s.blocks) {
-      if (const auto* p = std::get_if<Paragraph>(&b)) {
-        body += "<p>" + html_rich(p->text) + "</p>\n";
-      } else if (const auto* t = std::get_if<Table>(&b)) {
-        if (!t->export_only) html_table(*t, body);
-      } else if (const auto* c = std::get_if<ChartSlot>(&b)) {
-        const auto it = charts.find(c->id);
-        body += "<figure class=\"chart\" id=\"chart-" + html_escape(c->id) + "\">\n<h3>" +
-                html_escape(c->title) + "</h3>\n";
-        if (it != charts.end()) {
-          body +=
-              fmt::format("<img alt=\"{}\" width=\"{}\" height=\"{}\" src=\"data:{};base64,{}\">\n",
-                          html_escape(c->title), it->second.width, it->second.height,
-                          it->second.mime, base64(it->second.bytes));
-        } else {
-          body += "<p class=\"notes\">(chart not rendered)</p>\n";
-        }
-        body += "<figcaption>" + html_escape(c->caption) + "</figcaption>\n</figure>\n";
-      }
-    }
-    if (body.empty()) continue;
+    const std::string shown = section_body(
+        s,
+        [](const Paragraph& p, std::string& body) { body += "<p>" + html_rich(p.text) + "</p>\n"; },
+        html_table,
+        [&](const ChartSlot& slot, std::string& body) {
+          const ChartSlot* c = &slot;
+          const auto it = charts.find(c->id);
+          body += "<figure class=\"chart\" id=\"chart-" + html_escape(c->id) + "\">\n<h3>" +
+                  html_escape(c->title) + "</h3>\n";
+          if (it != charts.end()) {
+            body += fmt::format(
+                "<img alt=\"{}\" width=\"{}\" height=\"{}\" src=\"data:{};base64,{}\">\n",
+                html_escape(c->title), it->second.width, it->second.height, it->second.mime,
+                base64(it->second.bytes));
+          } else {
+            body += "<p class=\"notes\">(chart not rendered)</p>\n";
+          }
+          body += "<figcaption>" + html_escape(c->caption) + "</figcaption>\n</figure>\n";
+        });
+    if (shown.empty()) continue;
     out += "<section id=\"" + html_escape(s.id) + "\">\n<h2>" + html_escape(s.title) + "</h2>\n";
     if (s.id == "scenario") {
       for (const std::string& n : doc.notes) {
@@ -292,7 +307,7 @@ std::string write_html(const Document& doc, const std::map<std::string, Embedded
           out += "<p class=\"notes\"><strong>Note:</strong> " + html_escape(n) + "</p>\n";
       }
     }
-    out += body + "</section>\n";
+    out += shown + "</section>\n";
   }
   out += "<footer>\n";
   if (!doc.notes.empty()) {
@@ -317,23 +332,19 @@ std::string write_markdown(const Document& doc,
     out += "\n";
   }
   for (const Section& s : doc.sections) {
-    std::string body;
-    for (const Block& b : s.blocks) {
-      if (const auto* p = std::get_if<Paragraph>(&b)) {
-        body += md_rich(p->text) + "\n\n";
-      } else if (const auto* t = std::get_if<Table>(&b)) {
-        if (!t->export_only) md_table(*t, body);
-      } else if (const auto* c = std::get_if<ChartSlot>(&b)) {
-        body += "### " + markdown_escape(c->title) + "\n\n";
-        const auto it = chart_files.find(c->id);
-        if (it != chart_files.end()) {
-          body += "![" + markdown_escape(c->title) + "](<" + it->second + ">)\n\n";
-        }
-        body += "*" + markdown_escape(c->caption) + "*\n\n";
-      }
-    }
-    if (body.empty()) continue;
-    out += "## " + markdown_escape(s.title) + "\n\n" + body;
+    const std::string shown = section_body(
+        s, [](const Paragraph& p, std::string& body) { body += md_rich(p.text) + "\n\n"; },
+        md_table,
+        [&](const ChartSlot& c, std::string& body) {
+          body += "### " + markdown_escape(c.title) + "\n\n";
+          const auto it = chart_files.find(c.id);
+          if (it != chart_files.end()) {
+            body += "![" + markdown_escape(c.title) + "](<" + it->second + ">)\n\n";
+          }
+          body += "*" + markdown_escape(c.caption) + "*\n\n";
+        });
+    if (shown.empty()) continue;
+    out += "## " + markdown_escape(s.title) + "\n\n" + shown;
   }
   if (!doc.notes.empty()) {
     out += "## Notes on the inputs\n\n";

@@ -123,7 +123,12 @@ TEST(ReportRender, EverySectionChartAndTableIsPresent) {
   EXPECT_NE(r.markdown.find("## Key findings"), std::string::npos);
   EXPECT_NE(r.markdown.find("![Job completion time (JCT), cumulative]"), std::string::npos);
   EXPECT_TRUE(fs::exists(fs::path(r.result.data_dir) / "charts" / "jct-cdf.png"));
-  EXPECT_EQ(r.result.pdf.charts.size(), 5U);
+  // Five charts of the runs, fragmentation, and a GPU allocation heat map per policy.
+  EXPECT_EQ(r.result.pdf.charts.size(), 11U);
+  for (const char* id : {"fragmentation", "allocation-0", "allocation-4"}) {
+    EXPECT_NE(r.html.find("id=\"chart-" + std::string(id) + "\""), std::string::npos) << id;
+  }
+  EXPECT_NE(r.html.find("id=\"table-fragmentation\""), std::string::npos);
 }
 
 TEST(ReportRender, NumbersEqualSummaryJson) {
@@ -189,7 +194,7 @@ TEST(ReportRender, HtmlIsOneSelfContainedFile) {
     EXPECT_EQ(r.html.compare(src + 5, 11, "data:image/"), 0);
     ++images;
   }
-  EXPECT_EQ(images, 5U);
+  EXPECT_EQ(images, 11U);
 }
 
 TEST(ReportRender, ChartSvgsDrawEveryPolicyInItsColour) {
@@ -204,12 +209,15 @@ TEST(ReportRender, ChartSvgsDrawEveryPolicyInItsColour) {
         QByteArray::fromBase64(QByteArray::fromStdString(r.html.substr(start, end - start)));
     const std::string s = svg.toStdString();
     EXPECT_NE(s.find("<svg"), std::string::npos);
+    // A heat map draws one run in shades of blue, not the runs' colours.
+    const auto figure = r.html.rfind("id=\"chart-", at);
+    if (r.html.compare(figure, 21, "id=\"chart-allocation-") == 0) continue;
     for (std::size_t i = 0; i < 5; ++i) {
       EXPECT_NE(s.find(series_color(i)), std::string::npos) << "chart " << charts << " run " << i;
     }
     ++charts;
   }
-  EXPECT_EQ(charts, 5U);
+  EXPECT_EQ(charts, 6U);
 }
 
 TEST(ReportRender, BlankChartDetectorTellsEmptyFromDrawn) {
@@ -250,7 +258,7 @@ TEST(ReportRender, PdfPagesShowEveryChart) {
         << "page " << p;
     pages.push_back(img);
   }
-  ASSERT_EQ(layout.charts.size(), 5U);
+  ASSERT_EQ(layout.charts.size(), 11U);
   for (const PdfChartPlacement& c : layout.charts) {
     ASSERT_LT(c.page, static_cast<int>(pages.size()));
     const QImage& img = pages[static_cast<std::size_t>(c.page)];
@@ -286,7 +294,7 @@ TEST(ReportRender, HtmlChartsAreDrawnByHeadlessChromium) {
         "--disable-background-networking --disable-component-update --disable-sync "
         "--hide-scrollbars --user-data-dir='" +
         profile.string() + "' --screenshot='" + (r.dir / png).string() +
-        "' --window-size=1100,9000 'file://" + (r.dir / page).string() + "'");
+        "' --window-size=1100,16000 'file://" + (r.dir / page).string() + "'");
   };
   const auto a = shot("charts-only.html", "charts-only.png");
   ASSERT_TRUE(fs::exists(r.dir / "charts-only.png")) << a.output;
@@ -303,7 +311,7 @@ TEST(ReportRender, HtmlChartsAreDrawnByHeadlessChromium) {
       start = -1;
     }
   }
-  ASSERT_EQ(bands.size(), 5U) << "expected one band per chart";
+  ASSERT_EQ(bands.size(), 11U) << "expected one band per chart";
   for (const auto& [top, bottom] : bands) {
     const PixelCount n = count_pixels(img, QRect(0, top, img.width(), bottom - top));
     EXPECT_GT(n.colored, 1500) << "chart at y=" << top << " has no series drawn";

@@ -91,6 +91,63 @@ struct Span {
 };
 Span submit_span(const RunData& run);
 
+// GPU allocation by node over time, from jobs.csv (start_s, end_s, gpus, node_ids) and the
+// cluster in manifest.json. A job holds gpus / (its nodes) GPUs on each node of its last
+// placement from its first start to its end (to the end of the run when it did not end); for a
+// preempted job that span includes the time it was suspended, so the picture is approximate
+// there (docs/reports.md).
+struct NodeInfo {
+  std::string pool;
+  double gpus = 0;
+};
+// The cluster's nodes by node id (pool by pool in the cluster file's order, as the engine numbers
+// them); empty when the manifest has no cluster.
+std::vector<NodeInfo> cluster_nodes(const RunData& run);
+// Can the allocation charts be drawn for this run (node_ids and a cluster)?
+bool has_allocation_data(const RunData& run);
+
+struct AllocationGrid {
+  std::vector<std::string> rows;  // row labels, bottom row first ("a100 0", "v100 16-23")
+  std::vector<double> row_gpus;   // GPUs per row
+  double t0 = 0, t1 = 0;          // simulated time the columns cover (seconds)
+  std::size_t bins = 0;
+  std::vector<double> share;  // rows x bins, row-major: mean share of the row's GPUs allocated
+  double at(std::size_t row, std::size_t bin) const { return share[row * bins + bin]; }
+};
+// Nodes (grouped into at most `max_rows` rows of equal node count within a pool when there are
+// more) by `bins` equal time columns, each cell the time-averaged share of GPUs allocated,
+// capped at 1.
+AllocationGrid allocation_grid(const RunData& run, std::size_t max_rows = 48,
+                               std::size_t bins = 180);
+
+// Fragmentation over time: the share of the free GPUs that are on partly allocated nodes (free,
+// but not as whole nodes). 0 when every free GPU is on an idle node (or none is free), 1 when
+// every free GPU shares its node with a job. One point per instant the allocation changes.
+std::vector<Point> fragmentation_series(const RunData& run);
+// Its time-weighted mean over [first point, last point]; kMissing without data.
+double mean_fragmentation(const std::vector<Point>& series);
+// A step function (each y holds until the next x) as the time-weighted mean over `bins` equal
+// slices of [first x, last x], one point per slice at its middle.
+std::vector<Point> slice_means(const std::vector<Point>& steps, std::size_t bins);
+
+// A sweep's trade-off between cost and completion time: the metrics the sweep records (cost:
+// cost_total, else gpu_hours_allocated; time: jct_s.p95, else makespan_s; both minimised) and
+// the Pareto front over them, computed by plan::pareto_front.
+struct SweepTradeoff {
+  std::string cost_metric, time_metric;  // empty when the sweep records neither
+  std::vector<std::size_t> plotted;      // runs with both metrics (indices into sweep.runs)
+  std::vector<std::size_t> front;        // runs on the front, by cost ascending
+};
+SweepTradeoff sweep_tradeoff(const SweepData& sweep);
+// A parameter value as text: strings bare, a policy as its name, anything else as JSON.
+std::string param_text(const nlohmann::json& value);
+// "a100_nodes=3, policy=fifo" in the axes' order.
+std::string params_text(const SweepRun& run, const std::vector<std::string>& axes);
+
+// Calibration: simulated minus observed start per job (before or after fitting), over jobs with
+// both; seconds.
+std::vector<double> start_errors(const CalibrationData& cal, bool after);
+
 // A sentence as parts, so writers can style and escape names and numbers.
 struct TextPart {
   enum class Kind { kText, kName, kNumber } kind = Kind::kText;

@@ -43,6 +43,16 @@ QChart* queue_length_chart(const std::vector<RunData>& runs, const ChartStyle& s
 // Mean JCT per user (the users with the most jobs), one bar per run.
 QChart* tenant_jct_chart(const std::vector<RunData>& runs, const ChartStyle& style = {});
 
+// Fragmentation over time (analysis.hpp), one line per run with node_ids.
+QChart* fragmentation_chart(const std::vector<RunData>& runs, const ChartStyle& style = {});
+// One run's GPU allocation as a heat map: nodes (rows) by simulated time (columns), each cell the
+// share of the node's GPUs allocated (allocation_grid). `index` picks nothing but the title.
+QChart* allocation_heatmap_chart(const RunData& run, const ChartStyle& style = {});
+
+// The charts of the runs only (the five above and fragmentation).
 QChart* make_chart(ChartKind kind, const std::vector<RunData>& runs, const ChartStyle& style = {});
+// Any chart slot of a document: charts of one run or one input use slot.source.
+QChart* make_chart(const ChartSlot& slot, const std::vector<RunData>& runs,
+                   const std::vector<LoadedInput>& inputs, const ChartStyle& style = {});
 
 }  // namespace orrery::reports

@@ -1,7 +1,7 @@
-// Charts beyond the report's five, in the same style and colours (charts.hpp): so far the
-// cost-versus-completion-time trade-off with its Pareto front. Built with the GUI today
-// (gui/CMakeLists.txt compiles reports/src/charts_extra.cpp); one line moves it into
-// orrery_reports when a report wants it.
+// Charts of trade-offs and of the input kinds beyond simulate folders, in the same style and
+// colours as charts.hpp: cost against completion time with the Pareto front (of runs, and of a
+// sweep database's runs), and a calibration's simulated-against-observed starts and errors.
+// Pareto fronts are plan::pareto_front's.
 #pragma once
 
 #include <QChart>
@@ -14,11 +14,19 @@
 namespace orrery::reports {
 
 // Indices of the runs no other run beats on both `x` and `y` (lower is better on both), sorted
-// by x. Runs with a missing value are left out; equal points are all kept.
+// by x (plan::pareto_front). Runs with a missing value are left out; equal points are all kept.
 std::vector<std::size_t> pareto_front(const std::vector<double>& x, const std::vector<double>& y);
 
 // One point per run: total cost (summary.json "cost_total") against mean JCT ("jct_s.mean"),
 // the Pareto front drawn as a dashed line through the runs that are not beaten on both.
 QChart* cost_jct_chart(const std::vector<RunData>& runs, const ChartStyle& style = {});
+
+// A sweep's runs: cost against completion time (sweep_tradeoff's metrics), coloured by policy,
+// the Pareto front circled and joined by a dashed line.
+QChart* sweep_pareto_chart(const SweepData& sweep, const ChartStyle& style = {});
+// Simulated against observed start per job, before and after fitting, with the diagonal.
+QChart* calibration_scatter_chart(const CalibrationData& cal, const ChartStyle& style = {});
+// Cumulative distribution of |simulated - observed start| before and after fitting.
+QChart* calibration_error_chart(const CalibrationData& cal, const ChartStyle& style = {});
 
 }  // namespace orrery::reports

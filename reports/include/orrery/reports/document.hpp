@@ -20,7 +20,18 @@ namespace orrery::reports {
 // distinct for the first 10 runs, then repeating.
 std::string series_color(std::size_t index);
 
-enum class ChartKind { kJctCdf, kWaitCdf, kUtilization, kQueueLength, kTenantJct };
+enum class ChartKind {
+  kJctCdf,
+  kWaitCdf,
+  kUtilization,
+  kQueueLength,
+  kTenantJct,
+  kFragmentation,       // every run's fragmentation over time
+  kAllocationHeatmap,   // one run's GPU allocation by node over time (ChartSlot::source: the run)
+  kSweepPareto,         // a sweep's cost against completion time (source: the input)
+  kCalibrationScatter,  // simulated against observed start per job (source: the input)
+  kCalibrationErrors,   // distribution of the start errors (source: the input)
+};
 
 struct Cell {
   std::string text;         // as displayed
@@ -52,7 +63,8 @@ struct ChartSlot {
   std::string id;  // "jct-cdf"
   ChartKind kind = ChartKind::kJctCdf;
   std::string title;
-  std::string caption;  // how to read it
+  std::string caption;     // how to read it
+  std::size_t source = 0;  // the run or input the chart draws, for kinds of one run or input
 };
 
 using Block = std::variant<Paragraph, Table, ChartSlot>;
@@ -78,12 +90,17 @@ struct DocumentOptions {
   std::size_t max_tenants = 12;  // tenants shown per table and chart (all are in the CSV)
 };
 
-// Throws sim::InputError when there is no run or the baseline names no run.
+// Throws sim::InputError when the inputs hold nothing to report on (no run, sweep, plan or
+// calibration) or the baseline names no run.
 Document build_document(const std::vector<RunData>& runs, const std::vector<LoadedInput>& inputs,
                         const DocumentOptions& options = {});
 std::size_t baseline_index(const std::vector<RunData>& runs, const std::string& baseline);
 
 std::vector<const Table*> all_tables(const Document& doc);
+// A table laid out for a narrow page: as it is when it has at most `max_columns` columns;
+// transposed (a row per column, a column per row) when that fits; else split into tables of at
+// most `max_columns` columns, each repeating the first column. Cells keep their marks.
+std::vector<Table> fit_columns(const Table& t, std::size_t max_columns);
 std::vector<const ChartSlot*> all_charts(const Document& doc);
 // A table as CSV (exact numbers; text through traces::csv_escape) and as JSON (array of
 // objects, numbers as numbers).

@@ -47,8 +47,10 @@ struct PdfLayout {
   std::vector<PdfChartPlacement> charts;
 };
 
-// Writes the document as a paginated A4 PDF with vector charts built by make_chart.
-PdfLayout write_pdf(const Document& doc, const std::vector<RunData>& runs, const std::string& path,
+// Writes the document as a paginated A4 PDF with vector charts built by make_chart; tables wider
+// than seven columns are transposed or split (fit_columns).
+PdfLayout write_pdf(const Document& doc, const std::vector<RunData>& runs,
+                    const std::vector<LoadedInput>& inputs, const std::string& path,
                     const QString& font_family);
 
 }  // namespace orrery::reports

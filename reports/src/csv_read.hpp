@@ -1,0 +1,63 @@
+// CSV reading shared by the report's input readers: columns by header name, numbers with the
+// file, line and column of anything malformed. Private to reports/.
+#pragma once
+
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "orrery/reports/results.hpp"
+#include "orrery/sim/problems.hpp"
+#include "orrery/traces/csv.hpp"
+#include "orrery/traces/line_reader.hpp"
+
+namespace orrery::reports {
+
+// Column positions by header name; absent columns are npos.
+struct Columns {
+  std::map<std::string, std::size_t, std::less<>> index;
+  std::size_t operator[](std::string_view name) const {
+    const auto it = index.find(name);
+    return it == index.end() ? std::string::npos : it->second;
+  }
+};
+
+inline Columns read_header(traces::LineReader& in, const std::string& path) {
+  std::string line;
+  if (!in.next(line)) throw sim::InputError(path, "empty file (no header line)");
+  std::vector<std::string> fields;
+  if (!traces::split_csv(line, fields)) throw sim::InputError(path + ":1", "unterminated quote");
+  Columns c;
+  for (std::size_t i = 0; i < fields.size(); ++i) c.index.emplace(fields[i], i);
+  return c;
+}
+
+class CsvFields {
+ public:
+  CsvFields(const std::string& path, sim::Problems& problems) : path_(path), problems_(problems) {}
+  // Number in column `col` (npos: the column is absent); empty is kMissing.
+  double number(const std::vector<std::string>& f, std::size_t col, std::string_view name,
+                std::uint64_t line) {
+    if (col == std::string::npos || col >= f.size() || f[col].empty()) return kMissing;
+    const std::string& s = f[col];
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) {
+      if (problems_.size() < 20) {
+        problems_.add(path_ + ":" + std::to_string(line) + ": column '" + std::string(name) + "'",
+                      "not a number: " + traces::quote_text(s));
+      }
+      return kMissing;
+    }
+    return v;
+  }
+
+ private:
+  std::string path_;
+  sim::Problems& problems_;
+};
+
+}  // namespace orrery::reports
