@@ -265,7 +265,7 @@ std::vector<SqueueRecord> parse_squeue_json(std::string_view text) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number too large
     throw sim::InputError("squeue --json", std::string("invalid JSON: ") + e.what());
   }
   if (!j.is_object() || !j.contains("jobs") || !j.at("jobs").is_array())
@@ -308,7 +308,11 @@ ScriptStamps parse_script_stamps(std::string_view text) {
     if (at == std::string_view::npos) return std::nullopt;
     std::size_t e = 0;
     const auto secs = digits_at(text, at + key.size(), &e);
-    if (!secs) return std::nullopt;
+    // Seconds beyond the year 9999 (or more digits than digits_at reads) are no epoch time: the
+    // stamp is unreadable, as a non-number is, rather than a product that overflows int64.
+    constexpr std::uint64_t kMaxEpochSeconds = 253'402'300'799;  // 9999-12-31T23:59:59Z
+    if (!secs || *secs > kMaxEpochSeconds) return std::nullopt;
+    if (e < text.size() && std::isdigit(static_cast<unsigned char>(text[e]))) return std::nullopt;
     std::int64_t us = static_cast<std::int64_t>(*secs) * 1'000'000;
     if (e < text.size() && (text[e] == '.' || text[e] == ',')) {
       std::size_t f = e + 1;
