@@ -32,6 +32,11 @@ start=$(date +%s)
 cmake --preset fuzz >/dev/null
 nice -n "$nice_level" cmake --build --preset fuzz -j "$jobs" --target orrery_fuzzers
 echo "fuzz build: $(($(date +%s) - start)) s"
+if [ -x "$bin/orrery_fuzz_regression_tests" ]; then
+  echo "== fuzz: regression tests of earlier findings (ASan+UBSan)"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$bin/orrery_fuzz_regression_tests" --gtest_brief=1
+fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
