@@ -90,6 +90,29 @@ TEST(FuzzRegressions, JsonNumberOverflowIsAnInputError) {
             std::string::npos);
 }
 
+// squeue's {"set": ..., "number": N}: a "set" that is not a boolean threw nlohmann's type_error
+// and a fractional N out of int64's range was an undefined conversion (squeue_json target).
+TEST(FuzzRegressions, SqueueSetNumberOfTheWrongType) {
+  std::string msg = input_error([] {
+    parse_squeue_json(R"({"jobs": [{"job_id": 1}, {"job_id": 2, "node_count": {"set": 7}}]})");
+  });
+  EXPECT_NE(msg.find("squeue --json: jobs[1].node_count.set: must be true or false, got 7"),
+            std::string::npos)
+      << msg;
+  msg = input_error([] {
+    parse_squeue_json(R"({"jobs": [{"job_id": 1, "end_time": {"set": true, "number": 1e300}}]})");
+  });
+  EXPECT_NE(msg.find("jobs[0].end_time.number: must be a whole number"), std::string::npos) << msg;
+  // Both schemas still read; an unset value is absent.
+  const auto r = parse_squeue_json(
+      R"({"jobs": [{"job_id": 3, "start_time": 100, "end_time": {"set": false, "number": 0},
+                    "node_count": {"set": true, "infinite": false, "number": 2}}]})");
+  ASSERT_EQ(r.size(), 1U);
+  EXPECT_EQ(r[0].start_s, 100);
+  EXPECT_FALSE(r[0].end_s);
+  EXPECT_EQ(r[0].node_count, 2U);
+}
+
 // A "kind" that is not a string threw nlohmann's type_error (kubectl target); so did an item of a
 // typed list (NodeList, PodList) that is not an object.
 TEST(FuzzRegressions, KubectlKindMustBeAString) {
