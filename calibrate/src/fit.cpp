@@ -315,16 +315,19 @@ json CalibrationProfile::to_json() const {
 }
 
 CalibrationProfile CalibrationProfile::from_json(const json& j, const std::string& where) {
-  if (!j.is_object() || j.value("format", std::string()) != "orrery-calibration-profile")
+  // Compared as JSON values: value<std::string>() would throw type_error on {"format": 5}.
+  if (!j.is_object() || j.value("format", json()) != "orrery-calibration-profile")
     throw sim::InputError(where,
                           "not an orrery calibration profile (\"format\" must be "
                           "\"orrery-calibration-profile\")");
-  if (j.value("version", 0) != 1)
+  if (j.value("version", json()) != 1)
     throw sim::InputError(where,
                           "unsupported profile version " + j.value("version", json()).dump());
   CalibrationProfile p;
   if (!j.contains("model")) throw sim::InputError(where, "\"model\" is required");
   p.model = ModelParams::from_json(j.at("model"), where + ": model");
+  if (j.contains("created") && !j.at("created").is_string())
+    throw sim::InputError(where + ": created", "must be a string, got " + j.at("created").dump());
   p.created = j.value("created", std::string());
   if (j.contains("source")) p.source = j.at("source");
   return p;
@@ -338,7 +341,7 @@ CalibrationProfile CalibrationProfile::load(const std::string& path) {
   json j;
   try {
     j = json::parse(ss.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number too large (1e400)
     throw sim::InputError(path, std::string("invalid JSON: ") + e.what());
   }
   return from_json(j, path);

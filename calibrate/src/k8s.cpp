@@ -27,21 +27,31 @@ std::string read_text(const std::string& p) {
   return ss.str();
 }
 
-void collect(const json& doc, json& nodes, json& pods) {
+// Adds the Nodes and Pods of one document (a Node, a Pod, or a List of them) to the two lists.
+// `where` names the document in errors, `path` the object inside it ("items[3]").
+void collect(const json& doc, json& nodes, json& pods, const std::string& where,
+             const std::string& path) {
   if (!doc.is_object()) return;
+  if (doc.contains("kind") && !doc.at("kind").is_string()) {
+    throw sim::InputError(where, (path.empty() ? std::string() : path + ".") +
+                                     "kind: must be a string, got " + doc.at("kind").type_name());
+  }
   const std::string kind = doc.value("kind", std::string());
   if (kind == "Node") nodes["items"].push_back(doc);
   if (kind == "Pod") pods["items"].push_back(doc);
   if ((kind == "List" || kind == "NodeList" || kind == "PodList") && doc.contains("items") &&
       doc.at("items").is_array()) {
+    std::size_t i = 0;
     for (const auto& item : doc.at("items")) {
+      const std::string item_path =
+          (path.empty() ? std::string() : path + ".") + "items[" + std::to_string(i++) + "]";
       // Items of a typed list may leave out their kind.
-      if (!item.contains("kind") && kind != "List") {
+      if (item.is_object() && !item.contains("kind") && kind != "List") {
         json copy = item;
         copy["kind"] = kind == "NodeList" ? "Node" : "Pod";
-        collect(copy, nodes, pods);
+        collect(copy, nodes, pods, where, item_path);
       } else {
-        collect(item, nodes, pods);
+        collect(item, nodes, pods, where, item_path);
       }
     }
   }
@@ -93,10 +103,10 @@ std::pair<json, json> split_kubectl_json(const std::string& text, const std::str
       }
       used = i + 1 - start;
       doc = json::parse(text.substr(start, used));
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // a syntax error, or a number too large (1e400)
       throw sim::InputError(where, std::string("not kubectl JSON output: ") + e.what());
     }
-    collect(doc, nodes, pods);
+    collect(doc, nodes, pods, where, "");
     any = true;
     pos = start + used;
   }

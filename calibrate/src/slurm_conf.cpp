@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
+#include <vector>
 
 #include "orrery/sim/problems.hpp"
 
@@ -93,6 +95,9 @@ void parse_gres(std::string_view gres, SlurmNode& node, const std::string& where
 
 }  // namespace
 
+// The most host names one hostlist may expand to (a million nodes).
+constexpr std::size_t kMaxHostlistNames = 1'000'000;
+
 std::vector<std::string> expand_hostlist(std::string_view list) {
   std::vector<std::string> out;
   std::size_t i = 0;
@@ -129,19 +134,27 @@ std::vector<std::string> expand_hostlist(std::string_view list) {
       const auto lo = to_uint(a), hi = to_uint(b);
       if (!lo || !hi || *hi < *lo || *hi - *lo > 100000)
         throw sim::InputError("hostlist", "bad range \"" + range + "\" in \"" + text + "\"");
+      if (middles.size() + (*hi - *lo) >= kMaxHostlistNames) {
+        throw sim::InputError("hostlist", "\"" + text + "\" names more than " +
+                                              std::to_string(kMaxHostlistNames) + " hosts");
+      }
       for (std::uint64_t k = *lo; k <= *hi; ++k) {
         std::string num = std::to_string(k);
         if (num.size() < a.size()) num.insert(0, a.size() - num.size(), '0');
         middles.push_back(num);
       }
     }
-    // A suffix may hold another bracket group (rack[1-2]n[1-2]): expand recursively.
+    // A suffix may hold another bracket group (rack[1-2]n[1-2]): expand it once, recursively.
+    const std::vector<std::string> rests = suffix.find('[') != std::string::npos
+                                               ? expand_hostlist(suffix)
+                                               : std::vector<std::string>{suffix};
+    // Each group is bounded, but groups multiply (n[1-99999][1-99999]): bound the product.
+    if (middles.size() * rests.size() > kMaxHostlistNames - out.size()) {
+      throw sim::InputError("hostlist", "\"" + text + "\" names more than " +
+                                            std::to_string(kMaxHostlistNames) + " hosts");
+    }
     for (const auto& m : middles) {
-      if (suffix.find('[') != std::string::npos) {
-        for (const auto& rest : expand_hostlist(suffix)) out.push_back(prefix + m + rest);
-      } else {
-        out.push_back(prefix + m + suffix);
-      }
+      for (const auto& rest : rests) out.push_back(prefix + m + rest);
     }
   }
   return out;
@@ -210,7 +223,33 @@ sim::ClusterSpec SlurmConf::cluster_spec(std::string_view partition_name) const 
   return spec;
 }
 
+namespace {
+
+// How deep Include lines may nest (slurm.conf including a file that includes another ...).
+constexpr std::size_t kMaxIncludeDepth = 16;
+
+// The files being read, outermost first, to refuse an Include cycle (a.conf includes b.conf,
+// which includes a.conf) instead of recursing until the stack overflows.
+using IncludeStack = std::vector<std::filesystem::path>;
+
+std::filesystem::path include_key(const std::filesystem::path& p) {
+  std::error_code ec;
+  std::filesystem::path key = std::filesystem::weakly_canonical(p, ec);
+  return ec ? p.lexically_normal() : key;
+}
+
+SlurmConf parse_conf(const std::string& text, const std::string& path, IncludeStack& stack);
+
+}  // namespace
+
 SlurmConf parse_slurm_conf(const std::string& text, const std::string& path) {
+  IncludeStack stack{include_key(path)};
+  return parse_conf(text, path, stack);
+}
+
+namespace {
+
+SlurmConf parse_conf(const std::string& text, const std::string& path, IncludeStack& stack) {
   SlurmConf conf;
   conf.path = path;
   sim::Problems problems;
@@ -238,6 +277,16 @@ SlurmConf parse_slurm_conf(const std::string& text, const std::string& path) {
       const std::string inc = line.substr(line.find_first_of(" \t") + 1);
       std::filesystem::path p = trim(inc);
       if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
+      const std::filesystem::path key = include_key(p);
+      if (std::find(stack.begin(), stack.end(), key) != stack.end()) {
+        problems.add(where, "Include cycle: " + p.string() + " is already being read");
+        continue;
+      }
+      if (stack.size() >= kMaxIncludeDepth) {
+        problems.add(where, "Include nested more than " + std::to_string(kMaxIncludeDepth) +
+                                " files deep at " + p.string());
+        continue;
+      }
       std::ifstream f(p);
       if (!f) {
         problems.add(where, "cannot read included file " + p.string());
@@ -245,7 +294,9 @@ SlurmConf parse_slurm_conf(const std::string& text, const std::string& path) {
       }
       std::stringstream ss;
       ss << f.rdbuf();
-      SlurmConf sub = parse_slurm_conf(ss.str(), p.string());
+      stack.push_back(key);
+      SlurmConf sub = parse_conf(ss.str(), p.string(), stack);
+      stack.pop_back();
       for (auto& [k, v] : sub.keys) conf.keys[k] = v;
       for (auto& n : sub.nodes) conf.nodes.push_back(n);
       for (auto& pt : sub.partitions) conf.partitions.push_back(pt);
@@ -343,6 +394,8 @@ SlurmConf parse_slurm_conf(const std::string& text, const std::string& path) {
   problems.throw_if_any();
   return conf;
 }
+
+}  // namespace
 
 SlurmConf read_slurm_conf(const std::string& path) {
   std::ifstream in(path);

@@ -41,20 +41,40 @@ std::string word_after(std::string_view line, std::string_view key) {
   return std::string(line.substr(b, e - b));
 }
 
-std::optional<std::int64_t> json_epoch(const nlohmann::json& job, const char* key) {
+// The whole number N of {"set": true, "number": N} (Slurm 23.02 and later), or nullptr when it
+// is not set or absent. A "set" that is not a boolean, or an N that is not a whole number, is not
+// squeue's JSON: an error at `where` (nlohmann's value() threw type_error on {"set": 7}, and a
+// fractional 1e300 made an out-of-range double-to-integer conversion).
+const nlohmann::json* set_number(const nlohmann::json& v, const std::string& where) {
+  if (!v.contains("set")) return nullptr;
+  const auto& set = v.at("set");
+  if (!set.is_boolean())
+    throw sim::InputError("squeue --json",
+                          where + ".set: must be true or false, got " + set.dump());
+  if (!set.get<bool>() || !v.contains("number")) return nullptr;
+  const auto& n = v.at("number");
+  if (!n.is_number_integer())
+    throw sim::InputError("squeue --json",
+                          where + ".number: must be a whole number, got " + n.dump());
+  return &n;
+}
+
+// `where` is the job's location ("jobs[3]").
+std::optional<std::int64_t> json_epoch(const nlohmann::json& job, const char* key,
+                                       const std::string& where) {
   if (!job.contains(key)) return std::nullopt;
   const auto& v = job.at(key);
   // Slurm 22.05 writes plain numbers; 23.02 and later write {"set": true, "number": N}.
-  if (v.is_number_integer() || v.is_number_unsigned()) {
-    const auto n = v.get<std::int64_t>();
-    return n > 0 ? std::optional<std::int64_t>(n) : std::nullopt;
+  const nlohmann::json* number = nullptr;
+  if (v.is_number_integer()) {
+    number = &v;
+  } else if (v.is_object()) {
+    number = set_number(v, where + "." + key);
   }
-  if (v.is_object() && v.value("set", false) && v.contains("number") &&
-      v.at("number").is_number()) {
-    const auto n = v.at("number").get<std::int64_t>();
-    return n > 0 ? std::optional<std::int64_t>(n) : std::nullopt;
-  }
-  return std::nullopt;
+  if (!number) return std::nullopt;
+  // An unsigned beyond int64 would wrap to a negative number: not a time either.
+  const auto n = number->get<std::int64_t>();
+  return n > 0 ? std::optional<std::int64_t>(n) : std::nullopt;
 }
 
 std::string json_string(const nlohmann::json& job, const char* key) {
@@ -65,19 +85,18 @@ std::string json_string(const nlohmann::json& job, const char* key) {
   return {};
 }
 
-std::uint32_t json_u32(const nlohmann::json& job, const char* key) {
+std::uint32_t json_u32(const nlohmann::json& job, const char* key, const std::string& where) {
   if (!job.contains(key)) return 0;
   const auto& v = job.at(key);
-  if (v.is_number_unsigned() || v.is_number_integer()) {
-    const auto n = v.get<std::int64_t>();
-    return n > 0 && n < (1LL << 32) ? static_cast<std::uint32_t>(n) : 0;
+  const nlohmann::json* number = nullptr;
+  if (v.is_number_integer()) {
+    number = &v;
+  } else if (v.is_object()) {
+    number = set_number(v, where + "." + key);
   }
-  if (v.is_object() && v.value("set", false) && v.contains("number") &&
-      v.at("number").is_number_integer()) {
-    const auto n = v.at("number").get<std::int64_t>();
-    return n > 0 && n < (1LL << 32) ? static_cast<std::uint32_t>(n) : 0;
-  }
-  return 0;
+  if (!number) return 0;
+  const auto n = number->get<std::int64_t>();
+  return n > 0 && n < (1LL << 32) ? static_cast<std::uint32_t>(n) : 0;
 }
 
 }  // namespace
@@ -265,16 +284,18 @@ std::vector<SqueueRecord> parse_squeue_json(std::string_view text) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number too large
     throw sim::InputError("squeue --json", std::string("invalid JSON: ") + e.what());
   }
   if (!j.is_object() || !j.contains("jobs") || !j.at("jobs").is_array())
     throw sim::InputError("squeue --json", "no \"jobs\" array (is this squeue --json output?)");
   std::vector<SqueueRecord> out;
+  std::size_t index = 0;
   for (const auto& job : j.at("jobs")) {
+    const std::string where = "jobs[" + std::to_string(index++) + "]";
     if (!job.is_object()) continue;
     SqueueRecord r;
-    const auto id = json_u32(job, "job_id");
+    const auto id = json_u32(job, "job_id", where);
     if (id == 0) continue;
     r.job_id = id;
     r.name = json_string(job, "name");
@@ -282,12 +303,12 @@ std::vector<SqueueRecord> parse_squeue_json(std::string_view text) {
     r.nodes = json_string(job, "nodes");
     r.tres_per_node = json_string(job, "tres_per_node");
     r.comment = json_string(job, "comment");
-    r.node_count = json_u32(job, "node_count");
-    r.time_limit_min = json_u32(job, "time_limit");
-    r.submit_s = json_epoch(job, "submit_time");
-    r.eligible_s = json_epoch(job, "eligible_time");
-    r.start_s = json_epoch(job, "start_time");
-    r.end_s = json_epoch(job, "end_time");
+    r.node_count = json_u32(job, "node_count", where);
+    r.time_limit_min = json_u32(job, "time_limit", where);
+    r.submit_s = json_epoch(job, "submit_time", where);
+    r.eligible_s = json_epoch(job, "eligible_time", where);
+    r.start_s = json_epoch(job, "start_time", where);
+    r.end_s = json_epoch(job, "end_time", where);
     out.push_back(std::move(r));
   }
   return out;
@@ -308,7 +329,11 @@ ScriptStamps parse_script_stamps(std::string_view text) {
     if (at == std::string_view::npos) return std::nullopt;
     std::size_t e = 0;
     const auto secs = digits_at(text, at + key.size(), &e);
-    if (!secs) return std::nullopt;
+    // Seconds beyond the year 9999 (or more digits than digits_at reads) are no epoch time: the
+    // stamp is unreadable, as a non-number is, rather than a product that overflows int64.
+    constexpr std::uint64_t kMaxEpochSeconds = 253'402'300'799;  // 9999-12-31T23:59:59Z
+    if (!secs || *secs > kMaxEpochSeconds) return std::nullopt;
+    if (e < text.size() && std::isdigit(static_cast<unsigned char>(text[e]))) return std::nullopt;
     std::int64_t us = static_cast<std::int64_t>(*secs) * 1'000'000;
     if (e < text.size() && (text[e] == '.' || text[e] == ',')) {
       std::size_t f = e + 1;

@@ -31,4 +31,18 @@ inline void check_keys(const nlohmann::json& j, const std::set<std::string>& kno
   }
 }
 
+// The string at `key` of `j`, or `fallback` when `j` is not an object or has no such key. A value
+// that is not a string is a problem at `loc` (the value's location, "plan.json: pools[0].name");
+// nlohmann's value() would throw type_error, an exception no caller expects from a user's file.
+inline std::string string_at(const nlohmann::json& j, const std::string& key, std::string fallback,
+                             const std::string& loc, sim::Problems& problems) {
+  if (!j.is_object() || !j.contains(key)) return fallback;
+  const nlohmann::json& v = j.at(key);
+  if (!v.is_string()) {
+    problems.add(loc, "must be a string, got " + kind(v));
+    return fallback;
+  }
+  return v.get<std::string>();
+}
+
 }  // namespace orrery::plan::detail

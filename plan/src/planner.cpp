@@ -26,6 +26,7 @@ namespace {
 
 using detail::check_keys;
 using detail::kind;
+using detail::string_at;
 
 std::string num(double v) {
   return fmt::format("{:.6g}", v);
@@ -108,7 +109,7 @@ PlanSpec parse_plan(const json& j, const std::string& where, const std::string& 
   check_keys(j,
              {"name", "description", "base", "pools", "policies", "placements", "target", "cost"},
              where, problems);
-  plan.name = j.value("name", std::string());
+  plan.name = string_at(j, "name", "", where + ": name", problems);
   if (j.contains("base") && j.at("base").is_object()) {
     plan.base_path = (fs::path(dir.empty() ? "." : dir) / "plan").string();
     try {
@@ -160,7 +161,9 @@ PlanSpec parse_plan(const json& j, const std::string& where, const std::string& 
         if (bp) {
           for (std::size_t k = 0; k < bp->size(); ++k) {
             const json& p = (*bp)[k];
-            const std::string pname = p.value("name", "pool" + std::to_string(k));
+            const std::string pname = string_at(
+                p, "name", "pool" + std::to_string(k),
+                plan.base_path + ": cluster.pools[" + std::to_string(k) + "].name", problems);
             if (pname == name) {
               cp.pool = p;
               found = true;
@@ -177,7 +180,7 @@ PlanSpec parse_plan(const json& j, const std::string& where, const std::string& 
       }
       if (cp.pool.is_object()) {
         cp.pool.erase("nodes");
-        cp.name = cp.pool.value("name", std::string());
+        cp.name = string_at(cp.pool, "name", "", w + ".pool.name", problems);
         if (cp.name.empty()) problems.add(w + ".pool.name", "is required");
         if (!names.insert(cp.name).second)
           problems.add(w + ".pool.name", "duplicate candidate pool \"" + cp.name + "\"");
@@ -225,7 +228,7 @@ PlanSpec parse_plan(const json& j, const std::string& where, const std::string& 
           }
           check_keys(list[k], {"name", "gpu_hour", "node_hour", "price"}, pw, problems);
           PriceOption p;
-          p.name = list[k].value("name", "option" + std::to_string(k));
+          p.name = string_at(list[k], "name", "option" + std::to_string(k), pw + ".name", problems);
           p.gpu_hour = price_number(list[k], "gpu_hour", pw, problems).value_or(0);
           p.node_hour = price_number(list[k], "node_hour", pw, problems).value_or(0);
           if (list[k].contains("price")) p.price = list[k].at("price");
@@ -259,7 +262,9 @@ PlanSpec parse_plan(const json& j, const std::string& where, const std::string& 
       }
     }
   } else {
-    plan.placements.push_back(plan.base.value("placement", std::string("pack")));
+    // plan.base is null when the base could not be read (already a problem).
+    plan.placements.push_back(
+        string_at(plan.base, "placement", "pack", plan.base_path + ": placement", problems));
   }
   // Target.
   if (!j.contains("target")) {

@@ -214,7 +214,7 @@ SweepSpec parse_sweep_spec(const json& j, const std::string& where, const std::s
     problems.throw_if_any();
   }
   check_keys(j, {"name", "description", "base", "mode", "axes"}, where, problems);
-  spec.name = j.value("name", std::string());
+  spec.name = detail::string_at(j, "name", "", where + ": name", problems);
   if (j.contains("mode")) {
     const json& m = j.at("mode");
     if (!m.is_string() || (m != "product" && m != "zip"))

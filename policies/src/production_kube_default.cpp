@@ -487,9 +487,12 @@ void parse_plugins(ParamReader& r, const nlohmann::json& plugins, KubeConfig& cf
         continue;
       }
       const bool enable = kind == "enabled";
+      // A plain bool, not the structured binding `point`: clang before 16 cannot capture
+      // structured bindings in a lambda (the fuzzing build uses Debian 12's clang 14).
+      const bool post_filter = point == "postFilter";
       names(set, path, point == "score" && enable,
             [&](const std::string& name, double w, const std::string& where) {
-              if (point == "postFilter") {
+              if (post_filter) {
                 if (name == "DefaultPreemption" || name == "*") {
                   cfg.preemption = enable;
                 } else {

@@ -266,6 +266,9 @@ json json_read_file(const std::string& path) {
     const auto at = msg.find("parse error");
     throw sim::InputError(path,
                           "invalid JSON: " + (at == std::string::npos ? msg : msg.substr(at)));
+  } catch (const json::exception& e) {
+    // Valid syntax the parser still refuses: a number too large for a double (1e400).
+    throw sim::InputError(path, std::string("invalid JSON: ") + e.what());
   }
 }
 

@@ -79,6 +79,8 @@ struct ScriptStamps {
   std::optional<std::int64_t> start_us;  // epoch microseconds
   std::optional<std::int64_t> end_us;
 };
+// A stamp that is missing, not a number or not a plausible epoch time (after the year 9999) is
+// nullopt.
 ScriptStamps parse_script_stamps(std::string_view text);
 
 }  // namespace orrery::calibrate
