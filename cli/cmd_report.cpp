@@ -31,6 +31,7 @@ struct ReportArgs {
   bool markdown = false, quiet = false;
 };
 
+#ifdef ORRERY_HAVE_REPORTS
 // "2024-05-01 14:03 UTC"; SOURCE_DATE_EPOCH (reproducible builds) fixes it.
 std::string generated_at() {
   std::time_t t = std::time(nullptr);
@@ -45,6 +46,7 @@ std::string generated_at() {
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
   return buf;
 }
+#endif
 
 int report(const ReportArgs& a) {
 #ifdef ORRERY_HAVE_REPORTS
