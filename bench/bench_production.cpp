@@ -110,6 +110,9 @@ class BenchContext final : public sim::SchedulingContext {
   const sim::Placement& placement(sim::JobIndex j) const override { return placements_[j]; }
   sim::PendingQueue& pending() override { return pending_; }
   std::span<const sim::JobIndex> running() const override { return running_; }
+  std::span<const sim::RunChange> run_changes() const override { return changes_; }
+  // What the engine does when a pass returns.
+  void end_pass() { changes_.clear(); }
   double attained_gpu_ms(sim::JobIndex j) const override { return state_[j].attained_gpu_ms; }
   sim::SimTime remaining_work(sim::JobIndex j) const override {
     const sim::JobRuntime& s = state_[j];
@@ -160,6 +163,7 @@ class BenchContext final : public sim::SchedulingContext {
     ++s.preemptions;
     ++s.epoch;
     running_.erase(std::find(running_.begin(), running_.end(), j));
+    changes_.push_back({j, false});
     pending_.insert(j, policy_.queue_key(*this, j));
   }
   void request_wakeup(sim::SimTime) override {}
@@ -196,6 +200,7 @@ class BenchContext final : public sim::SchedulingContext {
     if (!s.first_start) s.first_start = now_;
     s.expected_end = now_ + s.remaining_work;
     running_.push_back(j);
+    changes_.push_back({j, true});
     ++started_;
   }
 
@@ -208,6 +213,7 @@ class BenchContext final : public sim::SchedulingContext {
   std::vector<sim::Placement> placements_;
   sim::PendingQueue pending_;
   std::vector<sim::JobIndex> running_;
+  std::vector<sim::RunChange> changes_;
   sim::SimTime now_;
   std::uint64_t started_ = 0;
 };
@@ -227,6 +233,7 @@ void BM_ProductionPass(benchmark::State& state, const char* policy_name) {
     ctx->set_now(sim::SimTime::from_seconds(3540));
     for (sim::JobIndex j = 0; j < kWarmup; ++j) ctx->submit(j);
     policy->schedule(*ctx);
+    ctx->end_pass();
     ctx->set_now(sim::SimTime::from_seconds(3600));
     for (sim::JobIndex j = kWarmup; j < w.jobs.size(); ++j) ctx->submit(j);
     const std::uint64_t before = ctx->started();

@@ -33,10 +33,12 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "production_parts.hpp"
 #include "production_support.hpp"
+#include "research_common.hpp"
 
 namespace orrery::policies {
 
@@ -105,11 +107,11 @@ class Kueue final : public sim::Policy {
 
   void schedule(sim::SchedulingContext& ctx) override {
     if (!resolved_) resolve(ctx);
-    FreeMap m(ctx.cluster());
+    LazyMap m{ctx.cluster(), std::nullopt};
     release_finished(ctx);
     place_admitted(ctx, m);
-    place_unmanaged(ctx, m);
-    admit(ctx, m);
+    if (unmanaged_jobs_) place_unmanaged(ctx, m);
+    if (managed_jobs_) admit(ctx, m);
     place_admitted(ctx, m);
   }
 
@@ -122,6 +124,17 @@ class Kueue final : public sim::Policy {
     std::uint64_t order = 0;                           // admission sequence
     std::uint32_t epoch = 0;
     bool placed = false;
+  };
+  // The pass's copy of the free resources, made when first needed (most passes at a busy
+  // cluster place nothing, and the copy costs O(nodes + GPUs)). Every start and eviction of the
+  // pass goes through it, so a copy made late equals one made at the start and kept up to date.
+  struct LazyMap {
+    const sim::Cluster& cluster;
+    std::optional<FreeMap> map;
+    FreeMap& get() {
+      if (!map) map.emplace(cluster);
+      return *map;
+    }
   };
   static constexpr std::uint32_t kUnmanaged = 0xffffffffU;
   static constexpr std::uint32_t kNoQueue = 0xfffffffeU;
@@ -193,6 +206,14 @@ class Kueue final : public sim::Policy {
     for (sim::JobIndex j = 0; j < w.jobs.size(); ++j) cq_of_[j] = by_queue[w.jobs[j].queue];
     admission_.resize(w.jobs.size());
     admitted_flag_.assign(w.jobs.size(), false);
+    unplaced_at_.assign(w.jobs.size(), 0);
+    const auto unmanaged = std::count(cq_of_.begin(), cq_of_.end(), kUnmanaged);
+    unmanaged_jobs_ = unmanaged > 0;
+    managed_jobs_ = static_cast<std::size_t>(unmanaged) < cq_of_.size();
+    monotone_ = std::all_of(cfg_.cqs.begin(), cfg_.cqs.end(), [](const ClusterQueueSpec& q) {
+      return q.within == Within::kNever && q.reclaim == Reclaim::kNever;
+    });
+    inadmissible_at_.assign(cfg_.cqs.size(), {});
   }
 
   // --- quota arithmetic ---
@@ -316,6 +337,7 @@ class Kueue final : public sim::Policy {
   }
 
   void charge(const Admission& a, int sign) {
+    if (sign < 0) ++releases_;
     for (const auto& [slot, amount] : a.usage) {
       Res& u = usage_[a.cq][slot / 65536U][slot % 65536U];
       if (sign > 0) {
@@ -326,29 +348,66 @@ class Kueue final : public sim::Policy {
     }
   }
 
+  // Does an admitted workload still hold its quota: running, or waiting to be placed since its
+  // admission (not preempted, rejected or finished since)?
+  bool holds(const sim::SchedulingContext& ctx, sim::JobIndex j) const {
+    const sim::JobRuntime& rt = ctx.runtime(j);
+    return rt.status == sim::JobStatus::kRunning ||
+           (prod::is_waiting(ctx, j) && rt.epoch == admission_[j].epoch);
+  }
+  void release(sim::JobIndex j) {
+    charge(admission_[j], -1);
+    admitted_flag_[j] = false;
+    admitted_.erase(j);
+    unplaced_.erase(j);
+  }
+  // Quota comes back when an admitted workload stops holding it. Running ones can only stop by
+  // leaving the running set (the engine's run changes); the unplaced ones are checked each pass.
   void release_finished(const sim::SchedulingContext& ctx) {
-    for (auto it = admitted_.begin(); it != admitted_.end();) {
-      const sim::JobIndex j = *it;
-      const sim::JobRuntime& rt = ctx.runtime(j);
-      const bool holds = rt.status == sim::JobStatus::kRunning ||
-                         (prod::is_waiting(ctx, j) && rt.epoch == admission_[j].epoch);
-      if (!holds) {
-        charge(admission_[j], -1);
-        admitted_flag_[j] = false;
-        it = admitted_.erase(it);
+    for (const sim::RunChange& c : ctx.run_changes()) {
+      if (c.started || !admitted_flag_[c.job]) continue;
+      if (holds(ctx, c.job)) {
+        unplaced_.insert(c.job);
       } else {
-        ++it;
+        release(c.job);
       }
     }
+    std::vector<sim::JobIndex> gone;
+    for (sim::JobIndex j : unplaced_) {
+      if (!holds(ctx, j)) gone.push_back(j);
+    }
+    for (sim::JobIndex j : gone) release(j);
   }
 
-  bool start_on(sim::SchedulingContext& ctx, FreeMap& m, sim::JobIndex j, std::uint32_t gpu_type) {
+  bool start_on(sim::SchedulingContext& ctx, LazyMap& lazy, sim::JobIndex j,
+                std::uint32_t gpu_type) {
+    // Free resources only shrink between releases: a workload that found no room finds none
+    // until something is released.
+    const std::uint64_t epoch = ctx.cluster().release_epoch();
+    if (unplaced_at_[j] == epoch) return false;
+    if (!start_placed(ctx, lazy, j, gpu_type)) {
+      unplaced_at_[j] = epoch;
+      return false;
+    }
+    unplaced_.erase(j);
+    return true;
+  }
+  bool start_placed(sim::SchedulingContext& ctx, LazyMap& lazy, sim::JobIndex j,
+                    std::uint32_t gpu_type) {
     const sim::Demand& d = ctx.demand(j);
+    // The pass's free map mirrors the cluster, so the cluster's free-GPU index can rule a gang
+    // out before a search over every node.
+    {
+      sim::Demand narrowed = d;
+      if (gpu_type != sim::Demand::kAnyType && d.gpu_type == sim::Demand::kAnyType)
+        narrowed.gpu_type = gpu_type;
+      if (!research::may_fit_by_gpu_count(ctx.cluster(), narrowed)) return false;
+    }
     if (gpu_type != sim::Demand::kAnyType && d.gpu_type == sim::Demand::kAnyType &&
         d.gpu_milli > 0) {
       sim::Demand narrowed = d;
       narrowed.gpu_type = gpu_type;
-      auto p = prod::place_gang(m, narrowed, prod::best_fit_score);
+      auto p = prod::place_gang(lazy.get(), narrowed, prod::best_fit_score);
       if (!p) return false;
       book_.started(ctx, j, *p);
       ctx.start(j, std::move(*p));
@@ -356,15 +415,15 @@ class Kueue final : public sim::Policy {
     }
     auto p = ctx.find_placement(j);
     if (!p) return false;
-    m.apply(d, *p);
+    lazy.get().apply(d, *p);
     book_.started(ctx, j, *p);
     ctx.start(j, std::move(*p));
     return true;
   }
 
-  void place_admitted(sim::SchedulingContext& ctx, FreeMap& m) {
+  void place_admitted(sim::SchedulingContext& ctx, LazyMap& m) {
     std::vector<sim::JobIndex> order;
-    for (sim::JobIndex j : admitted_) {
+    for (sim::JobIndex j : unplaced_) {
       if (prod::is_waiting(ctx, j) && ctx.pending().contains(j)) order.push_back(j);
     }
     std::sort(order.begin(), order.end(), [&](sim::JobIndex a, sim::JobIndex b) {
@@ -373,12 +432,19 @@ class Kueue final : public sim::Policy {
     for (sim::JobIndex j : order) start_on(ctx, m, j, admission_[j].gpu_type);
   }
 
-  void place_unmanaged(sim::SchedulingContext& ctx, FreeMap& m) {
-    std::vector<sim::JobIndex> order;
-    for (sim::JobIndex j : ctx.pending().ordered()) {
-      if (cq_of_[j] == kUnmanaged) order.push_back(j);
-    }
-    for (sim::JobIndex j : order) start_on(ctx, m, j, sim::Demand::kAnyType);
+  // Jobs Kueue does not manage go straight to the scheduler, in queue order. A shape that did
+  // not fit is skipped for the rest of the pass, and for later passes until something is
+  // released (the pending queue's fit memo), as fifo-skip does.
+  void place_unmanaged(sim::SchedulingContext& ctx, LazyMap& m) {
+    const std::uint64_t epoch = ctx.cluster().release_epoch();
+    ctx.pending().visit(
+        [&](sim::JobIndex j) {
+          if (cq_of_[j] != kUnmanaged) return sim::Visit::kNext;
+          if (start_on(ctx, m, j, sim::Demand::kAnyType)) return sim::Visit::kNext;
+          ctx.pending().mark_unplaceable(ctx.pending().shape_of(j), epoch);
+          return sim::Visit::kSkipShape;
+        },
+        epoch);
   }
 
   void admit_now(sim::SchedulingContext& ctx, sim::JobIndex j, Admission a) {
@@ -388,16 +454,52 @@ class Kueue final : public sim::Policy {
     admission_[j] = std::move(a);
     admitted_flag_[j] = true;
     admitted_.insert(j);
+    unplaced_.insert(j);
   }
 
-  void admit(sim::SchedulingContext& ctx, FreeMap& m) {
+  // Without preemption anywhere, a ClusterQueue's usage only grows between releases, so a
+  // workload shape that did not fit its quota does not fit until quota is released: remembered
+  // per (ClusterQueue, shape) against the count of releases.
+  bool known_inadmissible(std::uint32_t cq, std::uint32_t shape) const {
+    const auto& at = inadmissible_at_[cq];
+    return monotone_ && shape < at.size() && at[shape] == releases_ + 1;
+  }
+  void note_inadmissible(std::uint32_t cq, std::uint32_t shape) {
+    if (!monotone_) return;
+    auto& at = inadmissible_at_[cq];
+    if (at.size() <= shape) at.resize(shape + 1, 0);
+    at[shape] = releases_ + 1;
+  }
+
+  // One ClusterQueue that never preempts (the default configuration): its turn is the whole
+  // pass, so admission walks the queue directly; a shape known inadmissible is skipped whole
+  // (BestEffortFIFO) or ends the walk (StrictFIFO: the head blocks). A pass at a full cluster
+  // costs O(shapes), not O(pending).
+  void admit_one_queue(sim::SchedulingContext& ctx, LazyMap& m) {
+    const bool strict = cfg_.cqs[0].strategy == Strategy::kStrictFifo;
+    ctx.pending().visit([&](sim::JobIndex j) {
+      if (cq_of_[j] != 0 || admitted_flag_[j] || !prod::is_waiting(ctx, j))
+        return sim::Visit::kNext;
+      const std::uint32_t shape = ctx.pending().shape_of(j);
+      if (!known_inadmissible(0, shape) && try_admit(ctx, m, j)) return sim::Visit::kNext;
+      note_inadmissible(0, shape);
+      return strict ? sim::Visit::kStop : sim::Visit::kSkipShape;
+    });
+  }
+
+  void admit(sim::SchedulingContext& ctx, LazyMap& m) {
+    if (cfg_.cqs.size() == 1 && monotone_) {
+      admit_one_queue(ctx, m);
+      return;
+    }
     // Pending, not admitted workloads of each ClusterQueue, in queue order.
     std::vector<std::vector<sim::JobIndex>> queue(cfg_.cqs.size());
-    for (sim::JobIndex j : ctx.pending().ordered()) {
+    ctx.pending().visit([&](sim::JobIndex j) {
       const std::uint32_t cq = cq_of_[j];
-      if (cq >= cfg_.cqs.size() || admitted_flag_[j] || !prod::is_waiting(ctx, j)) continue;
-      queue[cq].push_back(j);
-    }
+      if (cq < cfg_.cqs.size() && !admitted_flag_[j] && prod::is_waiting(ctx, j))
+        queue[cq].push_back(j);
+      return sim::Visit::kNext;
+    });
     std::vector<std::size_t> head(cfg_.cqs.size(), 0);
     std::vector<bool> blocked(cfg_.cqs.size(), false);
     bool progress = true;
@@ -406,10 +508,14 @@ class Kueue final : public sim::Policy {
       for (std::uint32_t cq = 0; cq < cfg_.cqs.size(); ++cq) {
         if (blocked[cq] || head[cq] >= queue[cq].size()) continue;
         const sim::JobIndex j = queue[cq][head[cq]];
-        if (try_admit(ctx, m, j)) {
+        const std::uint32_t shape = ctx.pending().shape_of(j);
+        if (!known_inadmissible(cq, shape) && try_admit(ctx, m, j)) {
           ++head[cq];
           progress = true;
-        } else if (cfg_.cqs[cq].strategy == Strategy::kStrictFifo) {
+          continue;
+        }
+        note_inadmissible(cq, shape);
+        if (cfg_.cqs[cq].strategy == Strategy::kStrictFifo) {
           blocked[cq] = true;  // the head blocks the rest of its ClusterQueue
         } else {
           ++head[cq];  // BestEffortFIFO: set aside, try the next
@@ -419,7 +525,7 @@ class Kueue final : public sim::Policy {
     }
   }
 
-  bool try_admit(sim::SchedulingContext& ctx, FreeMap& m, sim::JobIndex j) {
+  bool try_admit(sim::SchedulingContext& ctx, LazyMap& m, sim::JobIndex j) {
     bool fits_now = false;
     auto a = assign(ctx, j, false, &fits_now);
     if (a && fits_now) {
@@ -436,12 +542,10 @@ class Kueue final : public sim::Policy {
     return true;
   }
 
-  void evict(sim::SchedulingContext& ctx, FreeMap& m, sim::JobIndex v) {
-    charge(admission_[v], -1);
-    admitted_flag_[v] = false;
-    admitted_.erase(v);
+  void evict(sim::SchedulingContext& ctx, LazyMap& m, sim::JobIndex v) {
+    release(v);
     if (ctx.runtime(v).status == sim::JobStatus::kRunning) {
-      if (const sim::Placement* p = book_.get(ctx, v)) m.give_back(ctx.demand(v), *p);
+      if (const sim::Placement* p = book_.get(ctx, v)) m.get().give_back(ctx.demand(v), *p);
       book_.forget(v);
       ctx.preempt(v);
     }
@@ -452,6 +556,8 @@ class Kueue final : public sim::Policy {
                                                 const Admission& want) {
     const std::uint32_t cq = want.cq;
     const ClusterQueueSpec& spec = cfg_.cqs[cq];
+    if (spec.within == Within::kNever && (spec.reclaim == Reclaim::kNever || spec.cohort.empty()))
+      return {};  // this ClusterQueue never preempts: no need to look at the admitted ones
     const std::int32_t prio = ctx.job(j).priority;
     const sim::SimTime created = ctx.job(j).submit;
     std::set<std::uint32_t> flavors;  // flavors the workload needs
@@ -544,6 +650,13 @@ class Kueue final : public sim::Policy {
   std::vector<Admission> admission_;
   std::vector<bool> admitted_flag_;
   std::set<sim::JobIndex> admitted_;
+  std::set<sim::JobIndex> unplaced_;        // admitted, not running (yet, or again)
+  std::vector<std::uint64_t> unplaced_at_;  // release epoch of the last failed placement
+  bool unmanaged_jobs_ = false;             // any job bypassing Kueue
+  bool managed_jobs_ = false;               // any job in a ClusterQueue
+  bool monotone_ = false;                   // no ClusterQueue preempts
+  std::uint64_t releases_ = 0;              // quota releases so far
+  std::vector<std::vector<std::uint64_t>> inadmissible_at_;  // [cq][shape]: releases_ + 1
   std::uint64_t sequence_ = 0;
   prod::PlacementBook book_;
 };

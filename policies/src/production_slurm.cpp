@@ -370,6 +370,7 @@ class Slurm final : public sim::Policy {
   struct Hold {
     std::int64_t from, to;
     Amount a;
+    bool candidate = false;  // its end is one of the pass's candidate start times
   };
   struct NodePlan {
     Amount base;                  // idle now
@@ -409,6 +410,29 @@ class Slurm final : public sim::Policy {
   }
 
   // Tasks of `per` the node can hold throughout [t, end).
+  // The earliest of the pass's candidate start times (now, a running job's end, a reservation's
+  // end, up to the horizon) at which one task of `per` fits on the node for `limit`, if it is
+  // before `before`. Availability only grows at those instants, so they are the ones to test.
+  std::optional<std::int64_t> earliest_on(const NodePlan& n, std::int64_t now, std::int64_t horizon,
+                                          std::int64_t limit, const Amount& per,
+                                          std::optional<std::int64_t> before) const {
+    auto fits = [&](std::int64_t t) { return tasks_at(n, t, t + limit, per) > 0; };
+    if (fits(now)) return now;
+    std::vector<std::int64_t> at;
+    for (const Event& e : n.releases) {
+      if (e.t > now && e.t <= horizon) at.push_back(e.t);
+    }
+    for (const Hold& h : n.holds) {
+      if (h.candidate && h.to > now && h.to <= horizon) at.push_back(h.to);
+    }
+    std::sort(at.begin(), at.end());
+    for (std::int64_t t : at) {
+      if (before && t >= *before) break;
+      if (fits(t)) return t;
+    }
+    return std::nullopt;
+  }
+
   std::int64_t tasks_at(const NodePlan& n, std::int64_t t, std::int64_t end,
                         const Amount& per) const {
     Amount a = n.base;
@@ -421,22 +445,30 @@ class Slurm final : public sim::Policy {
       a.cpu += r.cpu;
       a.mem += r.mem;
     }
-    // The most held at any instant of [t, end).
-    Amount worst;
+    // The most held at any instant of [t, end), per resource: a sweep over the overlapping
+    // holds' starts and ends (ends first at equal times: [from, to) intervals).
+    std::vector<Event>& sweep = sweep_;
+    sweep.clear();
     for (const Hold& h : n.holds) {
-      const std::int64_t at = std::max(h.from, t);
-      if (at >= end || h.to <= t) continue;
+      if (h.from >= end || h.to <= t) continue;
+      sweep.push_back({std::max(h.from, t), h.a});
+      sweep.push_back({h.to, {-h.a.gpus, -h.a.cpu, -h.a.mem}});
+    }
+    Amount worst;
+    if (!sweep.empty()) {
+      std::sort(sweep.begin(), sweep.end(), [](const Event& x, const Event& y) {
+        return x.t < y.t ||
+               (x.t == y.t && x.a.gpus + x.a.cpu + x.a.mem < y.a.gpus + y.a.cpu + y.a.mem);
+      });
       Amount sum;
-      for (const Hold& o : n.holds) {
-        if (o.from <= at && at < o.to) {
-          sum.gpus += o.a.gpus;
-          sum.cpu += o.a.cpu;
-          sum.mem += o.a.mem;
-        }
+      for (const Event& e : sweep) {
+        sum.gpus += e.a.gpus;
+        sum.cpu += e.a.cpu;
+        sum.mem += e.a.mem;
+        worst.gpus = std::max(worst.gpus, sum.gpus);
+        worst.cpu = std::max(worst.cpu, sum.cpu);
+        worst.mem = std::max(worst.mem, sum.mem);
       }
-      worst.gpus = std::max(worst.gpus, sum.gpus);
-      worst.cpu = std::max(worst.cpu, sum.cpu);
-      worst.mem = std::max(worst.mem, sum.mem);
     }
     a.gpus -= worst.gpus;
     a.cpu -= worst.cpu;
@@ -533,23 +565,36 @@ class Slurm final : public sim::Policy {
       const std::vector<std::uint32_t>& nodes = part_nodes_[p];
       std::optional<std::int64_t> begin_at;
       const std::int64_t need_gpus = per.gpus * std::int64_t{d.tasks};
-      std::int64_t bound = part_idle[p];
-      std::size_t back = 0;
-      for (std::int64_t t : times) {
-        if (t > horizon) break;
-        while (back < part_back[p].size() && part_back[p][back].first <= t)
-          bound += part_back[p][back++].second;
-        if (bound < need_gpus) continue;
-        const std::int64_t end = t + limit;
-        std::int64_t count = 0;
+      if (d.tasks == 1) {
+        // One task: the earliest candidate time is the earliest over nodes of each node's own
+        // (at now, or where something on it ends), which costs the node's events, not every
+        // candidate time of the partition times every node.
         for (std::uint32_t n : nodes) {
           if (!m.type_ok(n, d)) continue;
-          count += tasks_at(plan[n], t, end, per);
-          if (count >= d.tasks) break;
+          if (auto t = earliest_on(plan[n], now, horizon, limit, per, begin_at))
+            begin_at = begin_at ? std::min(*begin_at, *t) : *t;
+          if (begin_at == now) break;
         }
-        if (count >= d.tasks) {
-          begin_at = t;
-          break;
+      }
+      if (d.tasks > 1) {  // a gang: count tasks over the nodes at each candidate time
+        std::int64_t bound = part_idle[p];
+        std::size_t back = 0;
+        for (std::int64_t t : times) {
+          if (t > horizon) break;
+          while (back < part_back[p].size() && part_back[p][back].first <= t)
+            bound += part_back[p][back++].second;
+          if (bound < need_gpus) continue;
+          const std::int64_t end = t + limit;
+          std::int64_t count = 0;
+          for (std::uint32_t n : nodes) {
+            if (!m.type_ok(n, d)) continue;
+            count += tasks_at(plan[n], t, end, per);
+            if (count >= d.tasks) break;
+          }
+          if (count >= d.tasks) {
+            begin_at = t;
+            break;
+          }
         }
       }
       if (!begin_at) continue;
@@ -582,7 +627,8 @@ class Slurm final : public sim::Policy {
           --allowance[*best];
         }
         if (ok) {
-          for (std::uint32_t n : placement.task_nodes) plan[n].holds.push_back({now, end, per});
+          for (std::uint32_t n : placement.task_nodes)
+            plan[n].holds.push_back({now, end, per, false});
           start(ctx, j, std::move(placement));
           continue;
         }
@@ -600,7 +646,8 @@ class Slurm final : public sim::Policy {
         if (!m.type_ok(n, d)) continue;
         const std::int64_t k = std::min<std::int64_t>(left, tasks_at(plan[n], *begin_at, end, per));
         if (k <= 0) continue;
-        plan[n].holds.push_back({*begin_at, end, {per.gpus * k, per.cpu * k, per.mem * k}});
+        plan[n].holds.push_back(
+            {*begin_at, end, {per.gpus * k, per.cpu * k, per.mem * k}, end <= horizon});
         left -= static_cast<std::uint32_t>(k);
       }
       ++reserved[p];
@@ -613,6 +660,7 @@ class Slurm final : public sim::Policy {
 
   SlurmConfig cfg_;
   bool resolved_ = false;
+  mutable std::vector<Event> sweep_;  // tasks_at's scratch
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
   std::vector<std::uint32_t> first_gpu_;

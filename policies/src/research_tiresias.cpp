@@ -29,6 +29,9 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <queue>
+#include <set>
+#include <span>
 #include <utility>
 
 #include "orrery/policies/greedy.hpp"
@@ -130,12 +133,17 @@ class Tiresias final : public sim::Policy {
 
   void schedule(sim::SchedulingContext& ctx) override {
     init(ctx);
-    if (p_.distribution == Distribution::kFinished && p_.gittins) learn_finished(ctx);
-    track_waiting(ctx);
-    if (p_.solve_starvation > 0) promote_starving(ctx);
+    seen_ = 0;
+    follow_changes(ctx);  // finishes since the last pass
+    if (p_.distribution == Distribution::kFinished && p_.gittins) rekey_if_grown(ctx);
+    demote_due(ctx);
+    if (p_.solve_starvation > 0) {  // waits are tracked only for the starvation guard
+      track_waiting(ctx);
+      promote_starving(ctx);
+    }
     pass(ctx);
+    follow_changes(ctx);  // this pass's starts and preemptions
     plan_wakeup(ctx);
-    last_running_.assign(ctx.running().begin(), ctx.running().end());
   }
 
  private:
@@ -169,6 +177,9 @@ class Tiresias final : public sim::Policy {
     waited_ms_.assign(n, 0);
     wait_since_.assign(n, sim::SimTime::zero());
     waiting_flag_.assign(n, 0);
+    held_level_.assign(n, -1);
+    types_ = ctx.cluster().gpu_types().size();
+    level_milli_.assign((p_.limits_gpu_ms.size() + 1) * (types_ + 1), 0);
     if (!p_.gittins) return;
     if (p_.distribution == Distribution::kSamples) {
       dist_.set_candidates(p_.samples_gpu_s);
@@ -186,19 +197,112 @@ class Tiresias final : public sim::Policy {
     }
   }
 
-  // "finished": every start happens in one of our passes, so the jobs running after the last pass
-  // are the only ones that can have finished since.
-  void learn_finished(sim::SchedulingContext& ctx) {
-    for (sim::JobIndex j : last_running_) {
-      const sim::JobStatus s = ctx.runtime(j).status;
-      if ((s == sim::JobStatus::kCompleted || s == sim::JobStatus::kFailed ||
-           s == sim::JobStatus::kKilled) &&
-          ctx.demand(j).gpu_milli > 0) {
-        dist_.add(size_gpu_s(ctx, j));
+  // --- the running GPU jobs, followed incrementally ---
+  // A run segment's demotions are predictable: service grows at the job's GPU count per ms.
+  struct Crossing {
+    std::int64_t t;
+    sim::JobIndex job;
+    std::uint32_t epoch;
+    std::int64_t since;  // the segment's start, ms
+    auto operator<=>(const Crossing&) const = default;
+  };
+  bool current(const sim::SchedulingContext& ctx, const Crossing& c) const {
+    const sim::JobRuntime& rt = ctx.runtime(c.job);
+    return rt.status == sim::JobStatus::kRunning && rt.epoch == c.epoch &&
+           rt.last_start.ms() == c.since;
+  }
+  // The time the running job j next crosses a queue threshold, if it has one left.
+  void push_crossing(const sim::SchedulingContext& ctx, sim::JobIndex j) {
+    const double s = service(ctx, j);
+    const auto level = static_cast<std::size_t>(level_of(s));
+    if (level >= p_.limits_gpu_ms.size()) return;
+    const double rate = static_cast<double>(ctx.demand(j).total_gpu_milli()) / 1000.0;
+    const auto dt = static_cast<std::int64_t>(std::ceil((p_.limits_gpu_ms[level] - s) / rate));
+    const sim::JobRuntime& rt = ctx.runtime(j);
+    crossings_.push(
+        {ctx.now().ms() + std::max<std::int64_t>(dt, 1), j, rt.epoch, rt.last_start.ms()});
+  }
+
+  // tiresias-las keeps its running GPU jobs in priority order, (queue level, submit, job), with
+  // the GPUs each level holds by type; tiresias-gittins, whose keys move with every millisecond of
+  // service, ranks its running jobs when it needs victims instead.
+  struct Held {
+    std::int64_t level;
+    std::int64_t submit;
+    sim::JobIndex job;
+    auto operator<=>(const Held&) const = default;
+  };
+  std::uint64_t& level_slot(std::int64_t level, std::uint32_t type) {
+    const std::size_t slot = type == sim::Demand::kAnyType ? 0 : std::size_t{type} + 1;
+    return level_milli_[static_cast<std::size_t>(level) * (types_ + 1) + slot];
+  }
+  void hold(const sim::SchedulingContext& ctx, sim::JobIndex j) {
+    if (p_.gittins || held_level_[j] >= 0) return;
+    const std::int64_t level = level_of(service(ctx, j));
+    held_.insert({level, ctx.job(j).submit.ms(), j});
+    held_level_[j] = level;
+    level_slot(level, ctx.demand(j).gpu_type) += ctx.demand(j).total_gpu_milli();
+  }
+  void unhold(const sim::SchedulingContext& ctx, sim::JobIndex j) {
+    const std::int64_t level = held_level_[j];
+    if (level < 0) return;
+    held_.erase({level, ctx.job(j).submit.ms(), j});
+    held_level_[j] = -1;
+    level_slot(level, ctx.demand(j).gpu_type) -= ctx.demand(j).total_gpu_milli();
+  }
+  // GPUs (thousandths) held by jobs below `level` that could serve the demand.
+  std::uint64_t held_below(std::int64_t level, const sim::Demand& d) {
+    std::uint64_t sum = 0;
+    for (auto l = level + 1; l <= static_cast<std::int64_t>(p_.limits_gpu_ms.size()); ++l) {
+      sum += level_slot(l, sim::Demand::kAnyType);
+      if (d.gpu_type != sim::Demand::kAnyType) {
+        sum += level_slot(l, d.gpu_type);
+      } else {
+        for (std::uint32_t t = 0; t < types_; ++t) sum += level_slot(l, t);
       }
     }
-    // Keys of pending jobs were computed with the distribution of their time; refresh them when
-    // it has grown by a tenth, so the cost stays O(pending log pending) per 10% growth.
+    return sum;
+  }
+
+  // Applies the engine's run changes not seen yet: starts join (with their next demotion),
+  // stops leave; "finished" learns the sizes of the jobs that ended.
+  void follow_changes(const sim::SchedulingContext& ctx) {
+    const std::span<const sim::RunChange> changes = ctx.run_changes();
+    const bool learn = p_.gittins && p_.distribution == Distribution::kFinished;
+    for (; seen_ < changes.size(); ++seen_) {
+      const sim::RunChange c = changes[seen_];
+      if (ctx.demand(c.job).gpu_milli == 0) continue;
+      if (!c.started) {
+        unhold(ctx, c.job);
+        const sim::JobStatus s = ctx.runtime(c.job).status;
+        if (learn && (s == sim::JobStatus::kCompleted || s == sim::JobStatus::kFailed ||
+                      s == sim::JobStatus::kKilled)) {
+          dist_.add(size_gpu_s(ctx, c.job));
+        }
+        continue;
+      }
+      if (ctx.runtime(c.job).status != sim::JobStatus::kRunning) continue;  // stopped since
+      hold(ctx, c.job);
+      push_crossing(ctx, c.job);
+    }
+  }
+
+  // Running jobs whose service crossed a threshold by now move down a queue.
+  void demote_due(const sim::SchedulingContext& ctx) {
+    const std::int64_t now = ctx.now().ms();
+    while (!crossings_.empty() && crossings_.top().t <= now) {
+      const Crossing c = crossings_.top();
+      crossings_.pop();
+      if (!current(ctx, c)) continue;
+      unhold(ctx, c.job);
+      hold(ctx, c.job);
+      push_crossing(ctx, c.job);
+    }
+  }
+
+  // Keys of pending jobs were computed with the distribution of their time; refresh them when
+  // it has grown by a tenth, so the cost stays O(pending log pending) per 10% growth.
+  void rekey_if_grown(sim::SchedulingContext& ctx) {
     if (dist_.samples() > 0 && dist_.samples() * 10 >= rekeyed_at_ * 11 + 10) {
       rekeyed_at_ = dist_.samples();
       for (sim::JobIndex j : ctx.pending().ordered()) {
@@ -241,6 +345,7 @@ class Tiresias final : public sim::Policy {
   }
 
   void note_preempted(const sim::SchedulingContext& ctx, sim::JobIndex j) {
+    if (p_.solve_starvation <= 0) return;
     // A job restarted and preempted again since we last looked: close its earlier wait first.
     const sim::SimTime restarted = ctx.runtime(j).last_start;
     if (waiting_flag_[j] && restarted > wait_since_[j])
@@ -252,10 +357,61 @@ class Tiresias final : public sim::Policy {
     }
   }
 
+  // tiresias-las: preempts running jobs of lower queues than `level`, lowest priority first,
+  // until j fits; false (nothing preempted) when even all of them would not make room.
+  bool preempt_below(sim::SchedulingContext& ctx, sim::JobIndex j, std::int64_t level,
+                     bool& preempted_any) {
+    const sim::Demand& d = ctx.demand(j);
+    // Later jobs of this shape have fewer victims still: the caller skips the whole shape.
+    if (research::free_milli_for(ctx, d) + held_below(level, d) < d.total_gpu_milli()) return false;
+    auto evict = [&](sim::JobIndex v) {
+      unhold(ctx, v);
+      ctx.preempt(v);
+      note_preempted(ctx, v);
+      preempted_any = true;
+    };
+    // First the victims whose GPUs j can use (research::VictimWalk), none if by GPU count j cannot
+    // fit at all; then, if CPU, memory or topology still keep j out, the rest in plain order.
+    research::VictimWalk walk(ctx, j);
+    if (walk.applies()) {
+      bool room = false;
+      for (auto v = held_.rbegin(); v != held_.rend() && v->level > level && !room; ++v) {
+        if (type_serves(d.gpu_type, ctx.demand(v->job).gpu_type)) room = walk.offer(v->job);
+      }
+      if (!room && !walk.uncounted()) return false;
+      if (room) {
+        for (sim::JobIndex v : walk.useful()) {
+          evict(v);
+          if (auto p = ctx.find_placement(j)) {
+            ctx.start(j, std::move(*p));
+            return true;
+          }
+        }
+      }
+    }
+    auto it = held_.end();
+    while (it != held_.begin()) {
+      const auto victim = std::prev(it);
+      if (victim->level <= level) break;
+      const sim::JobIndex v = victim->job;
+      if (!type_serves(d.gpu_type, ctx.demand(v).gpu_type)) {
+        it = victim;
+        continue;
+      }
+      evict(v);  // erases `victim`; `it` stays valid
+      if (auto p = ctx.find_placement(j)) {
+        ctx.start(j, std::move(*p));
+        return true;
+      }
+    }
+    return false;
+  }
+
   void pass(sim::SchedulingContext& ctx) {
-    // Victims, built when the first job that does not fit needs them: running jobs holding GPUs
-    // of strictly lower priority than that job (a larger primary key), highest priority first.
-    // Later jobs have lower priorities still, so their victims are a prefix-trimmed subset.
+    // tiresias-gittins' victims, built when the first job that does not fit needs them: running
+    // jobs holding GPUs of strictly lower priority than that job (a larger primary key), highest
+    // priority first. Later jobs have lower priorities still, so their victims are a prefix-trimmed
+    // subset.
     struct Run {
       sim::QueueKey key;
       sim::JobIndex job;
@@ -300,6 +456,10 @@ class Tiresias final : public sim::Policy {
       const sim::Demand& d = ctx.demand(j);
       if (d.gpu_milli == 0) return sim::Visit::kSkipShape;
       const sim::QueueKey mine = ctx.pending().key_of(j);
+      if (!p_.gittins) {
+        return preempt_below(ctx, j, mine.primary, preempted_any) ? sim::Visit::kNext
+                                                                  : sim::Visit::kSkipShape;
+      }
       if (!built) {
         build(mine);
         gone.assign(run.size(), 0);
@@ -319,13 +479,39 @@ class Tiresias final : public sim::Policy {
       }
       // Later jobs of this shape have fewer victims still: skip the whole shape.
       if (avail < d.total_gpu_milli()) return sim::Visit::kSkipShape;
-      for (std::size_t i = tail; i-- > b;) {
-        if (gone[i] || !type_serves(d.gpu_type, ctx.demand(run[i].job).gpu_type)) continue;
+      auto evict = [&](std::size_t i) {
         ctx.preempt(run[i].job);
         gone[i] = 1;
         account(run[i].job, false);
         note_preempted(ctx, run[i].job);
         preempted_any = true;
+      };
+      // As tiresias-las: the victims whose GPUs j can use first, then the rest in plain order.
+      research::VictimWalk walk(ctx, j);
+      if (walk.applies()) {
+        std::vector<std::size_t> offered;
+        bool room = false;
+        for (std::size_t i = tail; i-- > b && !room;) {
+          if (gone[i] || !type_serves(d.gpu_type, ctx.demand(run[i].job).gpu_type)) continue;
+          offered.push_back(i);
+          room = walk.offer(run[i].job);
+        }
+        if (!room && !walk.uncounted()) return sim::Visit::kSkipShape;
+        if (room) {
+          const std::vector<sim::JobIndex> useful = walk.useful();
+          for (std::size_t i : offered) {
+            if (std::find(useful.begin(), useful.end(), run[i].job) == useful.end()) continue;
+            evict(i);
+            if (auto p = ctx.find_placement(j)) {
+              ctx.start(j, std::move(*p));
+              return sim::Visit::kNext;
+            }
+          }
+        }
+      }
+      for (std::size_t i = tail; i-- > b;) {
+        if (gone[i] || !type_serves(d.gpu_type, ctx.demand(run[i].job).gpu_type)) continue;
+        evict(i);
         if (auto p = ctx.find_placement(j)) {
           ctx.start(j, std::move(*p));
           return sim::Visit::kNext;
@@ -341,16 +527,8 @@ class Tiresias final : public sim::Policy {
   void plan_wakeup(sim::SchedulingContext& ctx) {
     const std::int64_t now = ctx.now().ms();
     std::int64_t next = std::numeric_limits<std::int64_t>::max();
-    for (sim::JobIndex r : ctx.running()) {
-      const sim::Demand& d = ctx.demand(r);
-      if (d.gpu_milli == 0) continue;
-      const double s = service(ctx, r);
-      const auto level = static_cast<std::size_t>(level_of(s));
-      if (level >= p_.limits_gpu_ms.size()) continue;
-      const double rate = static_cast<double>(d.total_gpu_milli()) / 1000.0;  // GPU-ms per ms
-      const auto dt = static_cast<std::int64_t>(std::ceil((p_.limits_gpu_ms[level] - s) / rate));
-      next = std::min(next, now + std::max<std::int64_t>(dt, 1));
-    }
+    while (!crossings_.empty() && !current(ctx, crossings_.top())) crossings_.pop();
+    if (!crossings_.empty()) next = crossings_.top().t;
     if (p_.solve_starvation > 0) {
       for (sim::JobIndex j : waiting_) {
         const double ran = ran_ms_since_promotion(ctx, j);
@@ -373,7 +551,12 @@ class Tiresias final : public sim::Policy {
   std::vector<sim::SimTime> wait_since_;  // start of the current wait
   std::vector<char> waiting_flag_;
   std::vector<sim::JobIndex> waiting_;  // jobs preempted by us and not restarted yet
-  std::vector<sim::JobIndex> last_running_;
+  std::size_t seen_ = 0;                // run changes applied in this pass
+  std::priority_queue<Crossing, std::vector<Crossing>, std::greater<>> crossings_;
+  std::set<Held> held_;                     // tiresias-las: running GPU jobs by priority
+  std::vector<std::int64_t> held_level_;    // its level in held_, -1 when not there
+  std::vector<std::uint64_t> level_milli_;  // GPU thousandths held per (level, type slot)
+  std::size_t types_ = 0;
   research::Wakeups wakeups_;
 };
 

@@ -73,6 +73,7 @@ class Simulation::Engine final : public SchedulingContext {
   const Placement& placement(JobIndex j) const override { return placements_[j]; }
   PendingQueue& pending() override { return pending_; }
   std::span<const JobIndex> running() const override { return running_; }
+  std::span<const RunChange> run_changes() const override { return changes_; }
 
   double attained_gpu_ms(JobIndex j) const override {
     const JobRuntime& s = state_[j];
@@ -381,6 +382,7 @@ class Simulation::Engine final : public SchedulingContext {
                      options_.overheads.completion_latency;
     running_pos_[j] = static_cast<std::uint32_t>(running_.size());
     running_.push_back(j);
+    changes_.push_back({j, true});
     events_.push(s.expected_end, Phase::kFinish, EventKind::kFinish, j, s.epoch);
     log(3, j);
     for (Observer* o : observers_) o->on_start(now_, j, placement);
@@ -461,6 +463,7 @@ class Simulation::Engine final : public SchedulingContext {
     running_[pos] = last;
     running_pos_[last] = pos;
     running_.pop_back();
+    changes_.push_back({j, false});
   }
 
   std::uint32_t slowest_type(const Placement& p) const {
@@ -890,6 +893,7 @@ class Simulation::Engine final : public SchedulingContext {
     need_pass_ = false;
     if (pending_.empty()) return;
     policy_->schedule(*this);
+    changes_.clear();
     need_pass_ = false;  // what the pass itself changed is seen by this pass
   }
 
@@ -940,6 +944,7 @@ class Simulation::Engine final : public SchedulingContext {
   std::uint64_t spot_reclaims_ = 0, nodes_provisioned_ = 0, nodes_released_ = 0;
   PendingQueue pending_;
   std::vector<JobIndex> running_;
+  std::vector<RunChange> changes_;  // since the last pass returned (run_changes)
   std::vector<JobIndex> arrival_order_;
   std::size_t next_arrival_ = 0;
   EventQueue events_;

@@ -120,5 +120,35 @@ TEST(TiresiasParams, RejectsBadThresholds) {
                                         {{"num_queue", 3}, {"queue_limit", {3250, 7200, 18000}}}));
 }
 
+// Victims are chosen where the preemptor can run, not only by priority. Two nodes of 4 GPUs,
+// queue_limit [100] GPU-seconds.
+//   L1, L2: submit 0, 3 GPUs, 1000 s: L1 on node 0, L2 on node 1; both in queue 1 from t=34.
+//   H1: submit 200, 1 GPU, 50 s (node 0).  H2: submit 200, 1 GPU, 90 s (node 1).  Queue 0.
+//   J:  submit 210, 4 GPUs on one node, 10 s.  Queue 0, behind H1 and H2 (same queue, later).
+// t=210  the lower-priority L1 and L2 hold 6 GPUs, but neither node would have 4 free: nothing
+//        is preempted (preempting both in priority order would evict them only for both to
+//        restart at once).
+// t=250  H1 ends: node 0 has 1 idle GPU, node 1 none (H2 runs to 290). The lowest-priority
+//        victim is L2 (same submit as L1, larger index), but evicting it would leave node 1 with
+//        3 GPUs: it is passed over. Evicting L1 leaves 4 on node 0: J runs 250-260 there, and
+//        L1 resumes at 260 (ends 1010). L2 is never touched; preempting in plain priority order
+//        would have evicted it first, for nothing.
+TEST(TiresiasLas, PreemptsOnlyWhereThePreemptorFits) {
+  sim::Workload w;
+  add_job(w, 0, 1000, 3);  // L1
+  add_job(w, 0, 1000, 3);  // L2
+  add_job(w, 200, 50, 1);  // H1
+  add_job(w, 200, 90, 1);  // H2
+  add_job(w, 210, 10, 4);  // J
+  const auto r = run_policy(uniform_cluster(2, 4), w, "tiresias-las", {{"queue_limit", {100}}});
+  EXPECT_EQ(start_s(r, 4), 250);
+  EXPECT_EQ(end_s(r, 4), 260);
+  EXPECT_EQ(r.jobs[0].preemptions, 1U);
+  EXPECT_EQ(r.jobs[1].preemptions, 0U);
+  EXPECT_EQ(r.jobs[2].preemptions + r.jobs[3].preemptions, 0U);
+  EXPECT_EQ(end_s(r, 0), 1010);  // 10 s out while J ran
+  EXPECT_EQ(end_s(r, 1), 1000);
+}
+
 }  // namespace
 }  // namespace orrery::test

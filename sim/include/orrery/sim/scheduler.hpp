@@ -86,6 +86,12 @@ class ObservedRuntime final : public RuntimeModel {
   }
 };
 
+// A job that started or stopped running (finished, failed, preempted, evicted).
+struct RunChange {
+  JobIndex job;
+  bool started;
+};
+
 class SchedulingContext {
  public:
   virtual ~SchedulingContext() = default;
@@ -98,6 +104,11 @@ class SchedulingContext {
   virtual PendingQueue& pending() = 0;
   // Running jobs, in a deterministic order (sort by runtime(j).last_start for start order).
   virtual std::span<const JobIndex> running() const = 0;
+  // Jobs that started or stopped running since the policy's previous pass returned, in order,
+  // including those of the current pass so far. A policy that keeps its own view of the running
+  // jobs (ordered by priority, by time limit, ...) updates it from these in time proportional to
+  // the changes, not to the number of running jobs.
+  virtual std::span<const RunChange> run_changes() const = 0;
   // Service attained so far including the current segment, in GPU-milliseconds.
   virtual double attained_gpu_ms(JobIndex j) const = 0;
   // Remaining reference work, accounting for the current segment.
