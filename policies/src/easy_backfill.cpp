@@ -10,6 +10,9 @@
 // (fragmentation can delay the head slightly past its shadow time); a head job that needs no GPU
 // makes no reservation.
 #include <algorithm>
+#include <limits>
+#include <set>
+#include <span>
 
 #include "orrery/policies/greedy.hpp"
 #include "params.hpp"
@@ -25,6 +28,7 @@ class EasyBackfill final : public sim::Policy {
     return {ctx.job(j).submit.ms(), 0};
   }
   void schedule(sim::SchedulingContext& ctx) override {
+    seen_ = 0;
     bool reserved = false;
     sim::SimTime shadow = sim::SimTime::max();
     std::uint64_t extra_milli = 0;
@@ -55,33 +59,72 @@ class EasyBackfill final : public sim::Policy {
       }
       return sim::Visit::kNext;
     });
+    follow(ctx);  // the engine forgets this pass's run changes when it returns
   }
 
  private:
-  static void reserve(const sim::SchedulingContext& ctx, const sim::Demand& head,
-                      sim::SimTime& shadow, std::uint64_t& extra_milli) {
-    std::vector<std::pair<sim::SimTime, sim::JobIndex>> ends;
-    for (sim::JobIndex r : ctx.running()) {
-      const sim::Demand& rd = ctx.demand(r);
-      if (rd.gpu_milli == 0) continue;
-      if (head.gpu_type != sim::Demand::kAnyType && rd.gpu_type != head.gpu_type &&
-          rd.gpu_type != sim::Demand::kAnyType) {
-        continue;
+  // The running GPU jobs by estimated end (last start + walltime, else the engine's expected
+  // end), kept up to date from the engine's run changes: finding the shadow time costs the jobs
+  // it needs, not a sort of every running job at every pass.
+  static sim::SimTime raw_end(const sim::SchedulingContext& ctx, sim::JobIndex j) {
+    const sim::JobSpec& spec = ctx.job(j);
+    const sim::JobRuntime& rt = ctx.runtime(j);
+    return spec.walltime ? rt.last_start + *spec.walltime : rt.expected_end;
+  }
+  void follow(const sim::SchedulingContext& ctx) {
+    if (key_.empty()) key_.assign(ctx.workload().jobs.size(), kOut);
+    const std::span<const sim::RunChange> changes = ctx.run_changes();
+    for (; seen_ < changes.size(); ++seen_) {
+      const sim::RunChange c = changes[seen_];
+      if (ctx.demand(c.job).gpu_milli == 0) continue;
+      if (key_[c.job] != kOut) {
+        ends_.erase({key_[c.job], c.job});
+        key_[c.job] = kOut;
       }
-      ends.emplace_back(estimated_end(ctx, r), r);
+      if (c.started && ctx.runtime(c.job).status == sim::JobStatus::kRunning) {
+        key_[c.job] = raw_end(ctx, c.job);
+        ends_.insert({key_[c.job], c.job});
+      }
     }
-    std::sort(ends.begin(), ends.end());
+  }
+
+  void reserve(const sim::SchedulingContext& ctx, const sim::Demand& head, sim::SimTime& shadow,
+               std::uint64_t& extra_milli) {
+    follow(ctx);
+    auto competes = [&](sim::JobIndex r) {
+      const std::uint32_t t = ctx.demand(r).gpu_type;
+      return head.gpu_type == sim::Demand::kAnyType || t == head.gpu_type ||
+             t == sim::Demand::kAnyType;
+    };
     std::uint64_t free_milli = ctx.cluster().free_whole_gpus(head.gpu_type) * 1000;
     const std::uint64_t need = head.total_gpu_milli();
     shadow = sim::SimTime::max();
     extra_milli = 0;
-    for (const auto& [end, r] : ends) {
+    // Jobs past their estimate are taken to end now, in job order.
+    auto it = ends_.begin();
+    std::vector<sim::JobIndex> overdue;
+    for (; it != ends_.end() && it->first <= ctx.now(); ++it) {
+      if (competes(it->second)) overdue.push_back(it->second);
+    }
+    std::sort(overdue.begin(), overdue.end());
+    for (sim::JobIndex r : overdue) {
       if (free_milli >= need) break;
       free_milli += ctx.demand(r).total_gpu_milli();
-      shadow = end;
+      shadow = ctx.now();
+    }
+    for (; it != ends_.end() && free_milli < need; ++it) {
+      if (!competes(it->second)) continue;
+      free_milli += ctx.demand(it->second).total_gpu_milli();
+      shadow = it->first;
     }
     if (free_milli >= need) extra_milli = free_milli - need;
   }
+
+  static constexpr sim::SimTime kOut =
+      sim::SimTime::from_ms(std::numeric_limits<std::int64_t>::min());
+  std::set<std::pair<sim::SimTime, sim::JobIndex>> ends_;
+  std::vector<sim::SimTime> key_;  // a running job's key in ends_, kOut when not there
+  std::size_t seen_ = 0;           // run changes applied in this pass
 };
 }  // namespace
 
