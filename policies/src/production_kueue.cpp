@@ -395,18 +395,15 @@ class Kueue final : public sim::Policy {
   bool start_placed(sim::SchedulingContext& ctx, LazyMap& lazy, sim::JobIndex j,
                     std::uint32_t gpu_type) {
     const sim::Demand& d = ctx.demand(j);
+    // A flavor with a GPU model narrows a job that asked for any model.
+    const bool narrow =
+        gpu_type != sim::Demand::kAnyType && d.gpu_type == sim::Demand::kAnyType && d.gpu_milli > 0;
+    sim::Demand narrowed = d;
+    if (narrow) narrowed.gpu_type = gpu_type;
     // The pass's free map mirrors the cluster, so the cluster's free-GPU index can rule a gang
     // out before a search over every node.
-    {
-      sim::Demand narrowed = d;
-      if (gpu_type != sim::Demand::kAnyType && d.gpu_type == sim::Demand::kAnyType)
-        narrowed.gpu_type = gpu_type;
-      if (!research::may_fit_by_gpu_count(ctx.cluster(), narrowed)) return false;
-    }
-    if (gpu_type != sim::Demand::kAnyType && d.gpu_type == sim::Demand::kAnyType &&
-        d.gpu_milli > 0) {
-      sim::Demand narrowed = d;
-      narrowed.gpu_type = gpu_type;
+    if (!research::may_fit_by_gpu_count(ctx.cluster(), narrowed)) return false;
+    if (narrow) {
       auto p = prod::place_gang(lazy.get(), narrowed, prod::best_fit_score);
       if (!p) return false;
       book_.started(ctx, j, *p);

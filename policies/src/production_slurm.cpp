@@ -418,7 +418,8 @@ class Slurm final : public sim::Policy {
                                           std::optional<std::int64_t> before) const {
     auto fits = [&](std::int64_t t) { return tasks_at(n, t, t + limit, per) > 0; };
     if (fits(now)) return now;
-    std::vector<std::int64_t> at;
+    std::vector<std::int64_t>& at = candidates_;
+    at.clear();
     for (const Event& e : n.releases) {
       if (e.t > now && e.t <= horizon) at.push_back(e.t);
     }
@@ -660,7 +661,8 @@ class Slurm final : public sim::Policy {
 
   SlurmConfig cfg_;
   bool resolved_ = false;
-  mutable std::vector<Event> sweep_;  // tasks_at's scratch
+  mutable std::vector<Event> sweep_;              // tasks_at's scratch
+  mutable std::vector<std::int64_t> candidates_;  // earliest_on's scratch
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
   std::vector<std::uint32_t> first_gpu_;

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -33,6 +34,24 @@ inline Columns read_header(traces::LineReader& in, const std::string& path) {
   Columns c;
   for (std::size_t i = 0; i < fields.size(); ++i) c.index.emplace(fields[i], i);
   return c;
+}
+
+// Each required column the header lacks is a problem at line 1.
+inline void require_columns(const Columns& c, const std::string& path, sim::Problems& problems,
+                            std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (c[name] == std::string::npos)
+      problems.add(path + ":1", std::string("missing column '") + name + "'");
+  }
+}
+
+// Splits a data row into `fields`; an unterminated quoted field is a problem at line `ln`
+// (false).
+inline bool split_row(const std::string& line, std::uint64_t ln, const std::string& path,
+                      sim::Problems& problems, std::vector<std::string>& fields) {
+  if (traces::split_csv(line, fields)) return true;
+  problems.add(path + ":" + std::to_string(ln), "unterminated quoted field");
+  return false;
 }
 
 class CsvFields {

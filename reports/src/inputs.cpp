@@ -155,11 +155,9 @@ std::vector<CalibrationJob> read_comparison(const fs::path& file) {
   traces::LineReader in(path);
   const Columns cols = read_header(in, path);
   sim::Problems problems;
-  for (const char* required :
-       {"job_id", "observed_start_s", "simulated_start_before_s", "simulated_start_after_s"}) {
-    if (cols[required] == std::string::npos)
-      problems.add(path + ":1", std::string("missing column '") + required + "'");
-  }
+  require_columns(
+      cols, path, problems,
+      {"job_id", "observed_start_s", "simulated_start_before_s", "simulated_start_after_s"});
   problems.throw_if_any();
   CsvFields num(path, problems);
   std::vector<CalibrationJob> jobs;
@@ -168,10 +166,7 @@ std::vector<CalibrationJob> read_comparison(const fs::path& file) {
   while (in.next(line)) {
     if (line.empty()) continue;
     const std::uint64_t ln = in.line_number();
-    if (!traces::split_csv(line, f)) {
-      problems.add(path + ":" + std::to_string(ln), "unterminated quoted field");
-      break;
-    }
+    if (!split_row(line, ln, path, problems, f)) break;
     CalibrationJob j;
     j.id = cols["job_id"] < f.size() ? f[cols["job_id"]] : "";
     auto get = [&](const char* name) { return num.number(f, cols[name], name, ln); };

@@ -74,8 +74,7 @@ void read_jobs(const fs::path& file, RunData& run) {
   while (in.next(line)) {
     if (line.empty()) continue;
     const std::uint64_t ln = in.line_number();
-    if (!traces::split_csv(line, f)) {
-      problems.add(path + ":" + std::to_string(ln), "unterminated quoted field");
+    if (!split_row(line, ln, path, problems, f)) {
       if (problems.size() >= 20) break;
       continue;
     }
@@ -122,10 +121,7 @@ void read_timeseries(const fs::path& file, RunData& run) {
   traces::LineReader in(path);
   const Columns cols = read_header(in, path);
   sim::Problems problems;
-  for (const char* required : {"time_s", "gpus_allocated", "gpus_total"}) {
-    if (cols[required] == std::string::npos)
-      problems.add(path + ":1", std::string("missing column '") + required + "'");
-  }
+  require_columns(cols, path, problems, {"time_s", "gpus_allocated", "gpus_total"});
   problems.throw_if_any();
   CsvFields num(path, problems);
   std::vector<std::string> f;
@@ -133,10 +129,7 @@ void read_timeseries(const fs::path& file, RunData& run) {
   while (in.next(line)) {
     if (line.empty()) continue;
     const std::uint64_t ln = in.line_number();
-    if (!traces::split_csv(line, f)) {
-      problems.add(path + ":" + std::to_string(ln), "unterminated quoted field");
-      break;
-    }
+    if (!split_row(line, ln, path, problems, f)) break;
     Sample s;
     s.time_s = num.number(f, cols["time_s"], "time_s", ln);
     s.gpus_allocated = num.number(f, cols["gpus_allocated"], "gpus_allocated", ln);
