@@ -98,6 +98,7 @@ class BenchContext final : public sim::SchedulingContext {
     state_[j].status = sim::JobStatus::kPending;
     state_[j].pending_since = now_;
     pending_.insert(j, policy_.queue_key(*this, j));
+    arrivals_.push_back(j);
   }
   void set_now(sim::SimTime t) { now_ = t; }
   std::uint64_t started() const { return started_; }
@@ -111,8 +112,12 @@ class BenchContext final : public sim::SchedulingContext {
   sim::PendingQueue& pending() override { return pending_; }
   std::span<const sim::JobIndex> running() const override { return running_; }
   std::span<const sim::RunChange> run_changes() const override { return changes_; }
+  std::span<const sim::JobIndex> arrivals() const override { return arrivals_; }
   // What the engine does when a pass returns.
-  void end_pass() { changes_.clear(); }
+  void end_pass() {
+    changes_.clear();
+    arrivals_.clear();
+  }
   double attained_gpu_ms(sim::JobIndex j) const override { return state_[j].attained_gpu_ms; }
   sim::SimTime remaining_work(sim::JobIndex j) const override {
     const sim::JobRuntime& s = state_[j];
@@ -165,6 +170,7 @@ class BenchContext final : public sim::SchedulingContext {
     running_.erase(std::find(running_.begin(), running_.end(), j));
     changes_.push_back({j, false});
     pending_.insert(j, policy_.queue_key(*this, j));
+    arrivals_.push_back(j);
   }
   void request_wakeup(sim::SimTime) override {}
 
@@ -214,6 +220,7 @@ class BenchContext final : public sim::SchedulingContext {
   sim::PendingQueue pending_;
   std::vector<sim::JobIndex> running_;
   std::vector<sim::RunChange> changes_;
+  std::vector<sim::JobIndex> arrivals_;
   sim::SimTime now_;
   std::uint64_t started_ = 0;
 };

@@ -11,6 +11,8 @@
 #   ORRERY_FUZZ_PARALLEL targets fuzzed at once (default 1)
 #   ORRERY_FUZZ_NICE     nice level of builds and fuzzers (default 0)
 #   ORRERY_FUZZ_STATS    file to append one "target seconds executions status" line per target to
+#   ORRERY_FUZZ_PRESET   the build to use: `fuzz` (default: the parsers and the targets only) or
+#                        `ci` (everything; CI fuzzes from the build its test suite ran on)
 #
 # New inputs that reach new coverage go to build/fuzz/corpus-work/<target>/ (kept between runs,
 # never into the repository); a finding is written to build/fuzz/findings/<target>-crash-...
@@ -23,14 +25,15 @@ shift || true
 jobs=${ORRERY_JOBS:-$(nproc)}
 parallel=${ORRERY_FUZZ_PARALLEL:-1}
 nice_level=${ORRERY_FUZZ_NICE:-0}
-build=$here/build/fuzz
+preset=${ORRERY_FUZZ_PRESET:-fuzz}
+build=$here/build/$preset
 bin=$build/tests/fuzz
 corpus=$here/tests/fuzz/corpus
 
-echo "== fuzz: build (preset fuzz: clang, libFuzzer, ASan+UBSan)"
+echo "== fuzz: build (preset $preset: clang, libFuzzer, ASan+UBSan)"
 start=$(date +%s)
-cmake --preset fuzz >/dev/null
-nice -n "$nice_level" cmake --build --preset fuzz -j "$jobs" --target orrery_fuzzers
+cmake --preset "$preset" >/dev/null
+nice -n "$nice_level" cmake --build --preset "$preset" -j "$jobs" --target orrery_fuzzers
 echo "fuzz build: $(($(date +%s) - start)) s"
 if [ -x "$bin/orrery_fuzz_regression_tests" ]; then
   echo "== fuzz: regression tests of earlier findings (ASan+UBSan)"

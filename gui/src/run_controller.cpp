@@ -1,6 +1,5 @@
 #include "run_controller.hpp"
 
-#include <QMetaObject>
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -11,7 +10,7 @@ namespace fs = std::filesystem;
 
 RunController::RunController(QObject* parent) : QObject(parent) {
   qRegisterMetaType<RunOutcome>();
-  timer_.setInterval(100);
+  timer_.setInterval(50);
   connect(&timer_, &QTimer::timeout, this, &RunController::poll);
 }
 
@@ -26,6 +25,7 @@ bool RunController::start(const scenario::Scenario& s) {
   if (running_) return false;
   if (thread_.joinable()) thread_.join();  // the last worker has already delivered
   running_ = true;
+  delivered_ = false;
   done_ = 0;
   total_ = 0;
   phase_ = 0;
@@ -44,6 +44,14 @@ void RunController::cancel() {
 
 void RunController::poll() {
   if (!running_) return;
+  if (delivered_.load(std::memory_order_acquire)) {
+    deliver();
+    return;
+  }
+  report_progress();
+}
+
+void RunController::report_progress() {
   const std::uint64_t done = done_.load();
   const std::uint64_t total = total_.load();
   const double now = static_cast<double>(clock_.elapsed()) / 1000.0;
@@ -137,13 +145,24 @@ void RunController::work(std::stop_token stop, scenario::Scenario s) {
     out.problems.push_back({"run", e.what()});
   }
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  QMetaObject::invokeMethod(
-      this, [this, o = std::move(out)]() mutable { deliver(std::move(o)); }, Qt::QueuedConnection);
+  {
+    const std::lock_guard lock(outcome_mutex_);
+    outcome_ = std::move(out);
+  }
+  delivered_.store(true, std::memory_order_release);
 }
 
-void RunController::deliver(RunOutcome outcome) {
+// On the GUI thread, once the worker has raised delivered_: it has nothing left to do, so join it.
+void RunController::deliver() {
   timer_.stop();
-  poll();
+  if (thread_.joinable()) thread_.join();
+  RunOutcome outcome;
+  {
+    const std::lock_guard lock(outcome_mutex_);
+    outcome = std::move(outcome_);
+    outcome_ = {};
+  }
+  report_progress();
   running_ = false;
   emit finished(outcome);
 }

@@ -1,9 +1,12 @@
 // Runs a scenario off the GUI thread. The worker (a std::jthread) imports the trace, runs every
 // policy with scenario::run_scenario (in parallel), writes each run's output folder into a
 // temporary folder and reads it back as reports::RunData, so the GUI shows exactly what the CLI
-// writes and "export report" reads the same folders. The simulation never touches Qt: progress
-// goes into atomics that a QTimer on the GUI thread polls, and the result is handed over with a
-// queued call. cancel() requests stop through the run's std::stop_token.
+// writes and "export report" reads the same folders. The worker never touches Qt objects: it
+// publishes progress in atomics and its outcome under a mutex, then raises `delivered_`; a
+// QTimer on the GUI thread polls both, joins the finished worker and emits `finished`. Every
+// hand-over is a standard-library synchronisation, so ThreadSanitizer sees all of it (a queued
+// Qt call would synchronise inside uninstrumented Qt code; tests/tsan). cancel() requests stop
+// through the run's std::stop_token.
 #pragma once
 
 #include <QElapsedTimer>
@@ -12,6 +15,7 @@
 #include <QTimer>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -71,8 +75,9 @@ class RunController : public QObject {
 
  private:
   void poll();
+  void report_progress();
   void work(std::stop_token stop, scenario::Scenario s);
-  void deliver(RunOutcome outcome);
+  void deliver();
 
   std::jthread thread_;
   QTimer timer_;
@@ -80,6 +85,9 @@ class RunController : public QObject {
   bool running_ = false;
   std::atomic<std::uint64_t> done_{0}, total_{0};
   std::atomic<int> phase_{0};  // 0 importing, 1 simulating, 2 collecting
+  std::mutex outcome_mutex_;
+  RunOutcome outcome_;  // written by the worker once, before delivered_
+  std::atomic<bool> delivered_{false};
   double first_progress_s_ = -1;
   std::uint64_t first_progress_done_ = 0;
 };

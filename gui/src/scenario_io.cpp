@@ -56,7 +56,6 @@ namespace {
 
 json price_json(const sim::PoolPrice& p) {
   json j = {{"kind", price_kind_name(p.kind)}};
-  const sim::PoolPrice d;
   if (p.kind == sim::PoolPrice::Kind::kOnPrem) {
     j["capex_per_node"] = p.capex_per_node;
     j["amortization_years"] = p.amortization_years;

@@ -93,9 +93,13 @@ class Slurm final : public sim::Policy {
   }
 
   void schedule(sim::SchedulingContext& ctx) override {
+    const bool first = !resolved_;
     if (!resolved_) resolve(ctx);
+    // Jobs that joined the queue get their priority at the next pass (sync_queue), which may be
+    // a later call than this one: the engine lists arrivals only until this call returns.
+    fresh_.insert(fresh_.end(), ctx.arrivals().begin(), ctx.arrivals().end());
     const SimTime now = ctx.now();
-    if (changed(ctx)) {
+    if (first || changed(ctx)) {
       const SimTime earliest = std::max(now, last_main_ + cfg_.batch_sched_delay);
       main_due_ = std::min(main_due_, prod::next_tick(earliest, cfg_.tick, cfg_.tick_phase).ms());
       if (cfg_.sched_interval > SimTime::zero()) {
@@ -125,7 +129,6 @@ class Slurm final : public sim::Policy {
     }
     while (!requested_.empty() && *requested_.begin() <= now.ms())
       requested_.erase(requested_.begin());
-    snapshot(ctx);
   }
 
  private:
@@ -199,21 +202,12 @@ class Slurm final : public sim::Policy {
     priority_.assign(w.jobs.size(), 0);
     have_priority_.assign(w.jobs.size(), false);
     fits_partition_.assign(w.jobs.size(), 0);
+    queued_.assign(w.jobs.size(), false);
   }
 
   // Did anything happen since the end of the last call (an arrival, a finish)?
-  bool changed(sim::SchedulingContext& ctx) const {
-    std::uint64_t sum = 0;
-    for (sim::JobIndex j : ctx.running()) sum += j + 1;
-    return !snapped_ || ctx.pending().size() != snap_pending_ ||
-           ctx.running().size() != snap_running_ || sum != snap_sum_;
-  }
-  void snapshot(sim::SchedulingContext& ctx) {
-    snapped_ = true;
-    snap_pending_ = ctx.pending().size();
-    snap_running_ = ctx.running().size();
-    snap_sum_ = 0;
-    for (sim::JobIndex j : ctx.running()) snap_sum_ += j + 1;
+  static bool changed(const sim::SchedulingContext& ctx) {
+    return !ctx.arrivals().empty() || !ctx.run_changes().empty();
   }
 
   // --- priority ---
@@ -273,8 +267,32 @@ class Slurm final : public sim::Policy {
     return static_cast<std::uint32_t>(std::clamp(p, 0.0, 4294967295.0));
   }
 
-  // Pending jobs in Slurm's order (PriorityTier, priority, submission).
-  std::vector<sim::JobIndex> queue_order(sim::SchedulingContext& ctx) {
+  // Pending jobs in Slurm's order (PriorityTier, priority, submission, then index), kept in
+  // queue_. Priorities change only when they are recalculated (every PriorityCalcPeriod), which
+  // rebuilds the order; in between, jobs that joined the queue (ctx.arrivals(), gathered in
+  // fresh_ by every call) are added with a priority computed at the first pass that sees them,
+  // and a job leaves when it starts. So a pass costs the jobs
+  // it tests, not a sort of the whole queue.
+  struct QueueEntry {
+    double tier;
+    std::uint32_t priority;
+    std::int64_t submit_ms;
+    sim::JobIndex job;
+    bool operator<(const QueueEntry& o) const {
+      if (tier != o.tier) return tier > o.tier;
+      if (priority != o.priority) return priority > o.priority;
+      if (submit_ms != o.submit_ms) return submit_ms < o.submit_ms;
+      return job < o.job;
+    }
+  };
+
+  void enqueue(const sim::SchedulingContext& ctx, sim::JobIndex j) {
+    queue_.insert({cfg_.partitions[part_of_[j]].tier, priority_[j], ctx.job(j).submit.ms(), j});
+    queued_[j] = true;
+  }
+
+  // Brings queue_ up to date for a pass at ctx.now().
+  void sync_queue(sim::SchedulingContext& ctx) {
     const bool recalc = last_calc_ < SimTime::zero() || ctx.now() >= last_calc_ + cfg_.calc_period;
     if (recalc) {
       update_usage(ctx);
@@ -282,24 +300,38 @@ class Slurm final : public sim::Policy {
     }
     double total_usage = 0;
     for (double u : usage_) total_usage += u;
-    std::vector<sim::JobIndex> order;
-    order.reserve(ctx.pending().size());
-    for (sim::JobIndex j : ctx.pending().ordered()) {
-      if (!prod::is_waiting(ctx, j)) continue;
+    auto add = [&](sim::JobIndex j) {
+      if (queued_[j] || !ctx.pending().contains(j) || !prod::is_waiting(ctx, j)) return;
       if (recalc || !have_priority_[j]) {
         priority_[j] = compute_priority(ctx, j, total_usage);
         have_priority_[j] = true;
       }
-      order.push_back(j);
+      enqueue(ctx, j);
+    };
+    if (recalc) {
+      for (const QueueEntry& e : queue_) queued_[e.job] = false;
+      queue_.clear();
+      for (sim::JobIndex j : ctx.pending().ordered()) add(j);
+    } else {
+      for (sim::JobIndex j : fresh_) add(j);
     }
-    std::stable_sort(order.begin(), order.end(), [&](sim::JobIndex a, sim::JobIndex b) {
-      const double ta = cfg_.partitions[part_of_[a]].tier, tb = cfg_.partitions[part_of_[b]].tier;
-      if (ta != tb) return ta > tb;
-      if (priority_[a] != priority_[b]) return priority_[a] > priority_[b];
-      if (ctx.job(a).submit != ctx.job(b).submit) return ctx.job(a).submit < ctx.job(b).submit;
-      return a < b;
-    });
-    return order;
+    fresh_.clear();
+  }
+
+  // Visits queue_ in order; `visit` returns false to end the walk. Entries of jobs no longer
+  // waiting are dropped on the way; visit may start the job it is given (start() drops it).
+  template <class Visit>
+  void walk_queue(sim::SchedulingContext& ctx, Visit visit) {
+    for (auto it = queue_.begin(); it != queue_.end();) {
+      const sim::JobIndex j = it->job;
+      if (!ctx.pending().contains(j) || !prod::is_waiting(ctx, j)) {
+        queued_[j] = false;
+        it = queue_.erase(it);
+        continue;
+      }
+      ++it;  // before visit, which may erase j's entry
+      if (!visit(j)) break;
+    }
   }
 
   // --- placement ---
@@ -331,32 +363,39 @@ class Slurm final : public sim::Policy {
   }
 
   void start(sim::SchedulingContext& ctx, sim::JobIndex j, sim::Placement p) {
+    if (queued_[j]) {
+      queue_.erase({cfg_.partitions[part_of_[j]].tier, priority_[j], ctx.job(j).submit.ms(), j});
+      queued_[j] = false;
+    }
     book_.started(ctx, j, p);
     ctx.start(j, std::move(p));
   }
 
   void main_pass(sim::SchedulingContext& ctx, bool full) {
-    const std::vector<sim::JobIndex> order = queue_order(ctx);
+    sync_queue(ctx);
     FreeMap m(ctx.cluster());
     std::vector<bool> blocked(cfg_.partitions.size(), false);
     std::vector<std::uint32_t> per_part(cfg_.partitions.size(), 0);
     std::uint32_t tested = 0;
-    for (sim::JobIndex j : order) {
-      if (!full && tested >= cfg_.default_queue_depth) break;
+    std::size_t open = cfg_.partitions.size();  // partitions not blocked yet
+    walk_queue(ctx, [&](sim::JobIndex j) {
+      if (!full && tested >= cfg_.default_queue_depth) return false;
       const std::uint32_t p = part_of_[j];
-      if (blocked[p]) continue;
-      if (cfg_.partition_job_depth > 0 && per_part[p] >= cfg_.partition_job_depth) continue;
+      if (blocked[p]) return true;
+      if (cfg_.partition_job_depth > 0 && per_part[p] >= cfg_.partition_job_depth) return true;
       ++tested;
       ++per_part[p];
-      if (!fits_partition(ctx, j)) continue;  // never runnable here: it holds nothing up
+      if (!fits_partition(ctx, j)) return true;  // never runnable here: it holds nothing up
       auto allow = [&](std::uint32_t n) { return static_cast<bool>(part_member_[p][n]); };
       auto placement = prod::place_gang(m, ctx.demand(j), prod::best_fit_score, allow);
       if (placement) {
         start(ctx, j, std::move(*placement));
       } else {
         blocked[p] = true;
+        if (--open == 0) return false;  // every partition blocked: nothing later can start
       }
-    }
+      return true;
+    });
   }
 
   // --- backfill ---
@@ -482,8 +521,8 @@ class Slurm final : public sim::Policy {
   }
 
   void backfill_pass(sim::SchedulingContext& ctx) {
-    const std::vector<sim::JobIndex> order = queue_order(ctx);
-    if (order.empty()) return;
+    sync_queue(ctx);
+    if (queue_.empty()) return;
     const sim::Cluster& c = ctx.cluster();
     const std::int64_t now = ctx.now().ms();
     const std::int64_t horizon = now + cfg_.bf_window.ms();
@@ -554,11 +593,10 @@ class Slurm final : public sim::Policy {
 
     std::vector<std::uint32_t> reserved(cfg_.partitions.size(), 0);
     std::uint32_t tested = 0;
-    for (sim::JobIndex j : order) {
-      if (tested >= cfg_.bf_max_job_test) break;
-      if (!ctx.pending().contains(j) || !prod::is_waiting(ctx, j)) continue;
+    walk_queue(ctx, [&](sim::JobIndex j) {
+      if (tested >= cfg_.bf_max_job_test) return false;
       ++tested;
-      if (!fits_partition(ctx, j)) continue;
+      if (!fits_partition(ctx, j)) return true;
       const std::uint32_t p = part_of_[j];
       const sim::Demand& d = ctx.demand(j);
       const Amount per = task_amount(d);
@@ -598,7 +636,7 @@ class Slurm final : public sim::Policy {
           }
         }
       }
-      if (!begin_at) continue;
+      if (!begin_at) return true;
       const std::int64_t end = *begin_at + limit;
       if (*begin_at == now) {
         // Start now on nodes the plan leaves free for the whole run.
@@ -631,7 +669,7 @@ class Slurm final : public sim::Policy {
           for (std::uint32_t n : placement.task_nodes)
             plan[n].holds.push_back({now, end, per, false});
           start(ctx, j, std::move(placement));
-          continue;
+          return true;
         }
         sim::Demand part = d;
         part.tasks = static_cast<std::uint32_t>(placement.task_nodes.size());
@@ -639,7 +677,7 @@ class Slurm final : public sim::Policy {
         // The plan said yes but GPUs are shared differently: reserve from the next time on.
       }
       if (cfg_.bf_job_part_count_reserve > 0 && reserved[p] >= cfg_.bf_job_part_count_reserve)
-        continue;
+        return true;
       // Reserve: at the start time, pack onto the nodes in order.
       std::uint32_t left = d.tasks;
       for (std::uint32_t n : nodes) {
@@ -656,7 +694,8 @@ class Slurm final : public sim::Policy {
         times.insert(std::upper_bound(times.begin(), times.end(), end), end);
         times.erase(std::unique(times.begin(), times.end()), times.end());
       }
-    }
+      return true;
+    });
   }
 
   SlurmConfig cfg_;
@@ -677,14 +716,14 @@ class Slurm final : public sim::Policy {
   std::vector<std::uint32_t> priority_;
   std::vector<bool> have_priority_;
   std::vector<std::uint8_t> fits_partition_;  // 0 unknown, 1 yes, 2 never
+  std::set<QueueEntry> queue_;                // waiting jobs in Slurm's order (sync_queue)
+  std::vector<bool> queued_;                  // has an entry in queue_
+  std::vector<sim::JobIndex> fresh_;          // joined the queue since the last sync_queue
   prod::PlacementBook book_;
   // Timing.
   std::int64_t main_due_ = kNever, full_due_ = kNever, bf_due_ = kNever;
   SimTime last_main_ = SimTime::from_ms(std::numeric_limits<std::int64_t>::min() / 4);
   std::set<std::int64_t> requested_;
-  bool snapped_ = false;
-  std::size_t snap_pending_ = 0, snap_running_ = 0;
-  std::uint64_t snap_sum_ = 0;
 };
 
 // Slurm time strings: minutes, minutes:seconds, hours:minutes:seconds, days-hours,

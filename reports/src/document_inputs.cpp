@@ -489,7 +489,10 @@ void add_calibration_section(Document& doc, const CalibrationData& cal, std::siz
                  {"after", "After fitting", false}};
     const json& mb = cal.errors.value("model_before", json::object());
     const json& ma = cal.errors["model_after"];
-    for (const auto& [k, v] : ma.items()) {
+    for (const auto& item : ma.items()) {
+      // Plain variables, not structured bindings: clang before 16 cannot capture those.
+      const std::string k = item.key();
+      const json& v = item.value();
       const json b = mb.is_object() && mb.contains(k) ? mb[k] : json();
       auto cell = [&](const json& x) {
         if (x.is_number()) {

@@ -74,6 +74,7 @@ class Simulation::Engine final : public SchedulingContext {
   PendingQueue& pending() override { return pending_; }
   std::span<const JobIndex> running() const override { return running_; }
   std::span<const RunChange> run_changes() const override { return changes_; }
+  std::span<const JobIndex> arrivals() const override { return arrivals_; }
 
   double attained_gpu_ms(JobIndex j) const override {
     const JobRuntime& s = state_[j];
@@ -160,6 +161,7 @@ class Simulation::Engine final : public SchedulingContext {
     ++s.preemptions;
     ++s.epoch;
     pending_.insert(j, policy_->queue_key(*this, j));
+    arrivals_.push_back(j);
     log(4, j);
     for (Observer* o : observers_) o->on_preempt(now_, j);
     need_pass_ = true;
@@ -508,6 +510,7 @@ class Simulation::Engine final : public SchedulingContext {
         s.status = JobStatus::kPreempted;
         s.pending_since = now_;
         pending_.insert(v, policy_->queue_key(*this, v));
+        arrivals_.push_back(v);
         for (Observer* o : observers_) o->on_preempt(now_, v);
       }
     }
@@ -858,6 +861,7 @@ class Simulation::Engine final : public SchedulingContext {
     s.status = JobStatus::kPending;
     s.pending_since = now_;
     pending_.insert(j, policy_->queue_key(*this, j));
+    arrivals_.push_back(j);
     need_pass_ = true;
   }
 
@@ -894,6 +898,7 @@ class Simulation::Engine final : public SchedulingContext {
     if (pending_.empty()) return;
     policy_->schedule(*this);
     changes_.clear();
+    arrivals_.clear();
     need_pass_ = false;  // what the pass itself changed is seen by this pass
   }
 
@@ -945,6 +950,7 @@ class Simulation::Engine final : public SchedulingContext {
   PendingQueue pending_;
   std::vector<JobIndex> running_;
   std::vector<RunChange> changes_;  // since the last pass returned (run_changes)
+  std::vector<JobIndex> arrivals_;  // since the last pass returned (arrivals)
   std::vector<JobIndex> arrival_order_;
   std::size_t next_arrival_ = 0;
   EventQueue events_;

@@ -109,6 +109,11 @@ class SchedulingContext {
   // jobs (ordered by priority, by time limit, ...) updates it from these in time proportional to
   // the changes, not to the number of running jobs.
   virtual std::span<const RunChange> run_changes() const = 0;
+  // Jobs that joined the pending queue (submitted, preempted, evicted by a node failure) since the
+  // policy's previous pass returned, in order, including those of the current pass so far. With
+  // run_changes() (which has every job that left it by starting), a policy can keep its own
+  // order of the pending jobs without walking the whole queue every pass.
+  virtual std::span<const JobIndex> arrivals() const = 0;
   // Service attained so far including the current segment, in GPU-milliseconds.
   virtual double attained_gpu_ms(JobIndex j) const = 0;
   // Remaining reference work, accounting for the current segment.
