@@ -28,16 +28,18 @@ class EasyBackfill final : public sim::Policy {
     return {ctx.job(j).submit.ms(), 0};
   }
   void schedule(sim::SchedulingContext& ctx) override {
+    track_arrivals(ctx);
     seen_ = 0;
+    ++pass_;
+    std::uint64_t starts = 0;  // behind the head, in this pass
     bool reserved = false;
     sim::SimTime shadow = sim::SimTime::max();
     std::uint64_t extra_milli = 0;
     std::uint32_t head_type = sim::Demand::kAnyType;
     ctx.pending().visit([&](sim::JobIndex j) {
-      auto p = ctx.find_placement(j);
       if (!reserved) {
-        if (p) {
-          ctx.start(j, std::move(*p));
+        if (auto p = ctx.find_placement(j)) {
+          start(ctx, j, std::move(*p));
           return sim::Visit::kNext;
         }
         const sim::Demand& head = ctx.demand(j);
@@ -47,16 +49,33 @@ class EasyBackfill final : public sim::Policy {
         reserve(ctx, head, shadow, extra_milli);
         return sim::Visit::kSkipShape;
       }
-      if (!p) return sim::Visit::kSkipShape;
+      // Behind the head. A job of a shape that does not fit ends the shape for this pass. A job
+      // that fits but may not backfill (too long, too big for the extra GPUs) is passed over; the
+      // next job of its shape fits too as long as nothing has started since, so the placement is
+      // searched again only after a start (a shape full of long jobs costs one search per start,
+      // not one per job).
       const sim::Demand& d = ctx.demand(j);
       const bool competes = head_type == sim::Demand::kAnyType ||
                             d.gpu_type == sim::Demand::kAnyType || d.gpu_type == head_type;
-      if (!competes || d.gpu_milli == 0 || ctx.now() + estimated_runtime(ctx, j) <= shadow) {
-        ctx.start(j, std::move(*p));
-      } else if (d.total_gpu_milli() <= extra_milli) {
-        extra_milli -= d.total_gpu_milli();
-        ctx.start(j, std::move(*p));
+      const bool by_time =
+          !competes || d.gpu_milli == 0 || ctx.now() + estimated_runtime(ctx, j) <= shadow;
+      const bool by_extra = d.total_gpu_milli() <= extra_milli;
+      if (!by_time && !by_extra) {
+        const std::uint32_t shape = ctx.pending().shape_of(j);
+        // No job of the shape left is short enough, and its size stays above the extra GPUs
+        // (they only shrink in a pass): none of them can start in this pass.
+        if (ctx.now() + *estimates_[shape].begin() > shadow) return sim::Visit::kSkipShape;
+        if (shape >= fits_.size()) fits_.resize(shape + 1, {0, 0});
+        if (fits_[shape].first == pass_ && fits_[shape].second == starts) return sim::Visit::kNext;
+        if (!ctx.find_placement(j)) return sim::Visit::kSkipShape;
+        fits_[shape] = {pass_, starts};
+        return sim::Visit::kNext;
       }
+      auto p = ctx.find_placement(j);
+      if (!p) return sim::Visit::kSkipShape;
+      if (!by_time) extra_milli -= d.total_gpu_milli();
+      start(ctx, j, std::move(*p));
+      ++starts;
       return sim::Visit::kNext;
     });
     follow(ctx);  // the engine forgets this pass's run changes when it returns
@@ -71,6 +90,27 @@ class EasyBackfill final : public sim::Policy {
     const sim::JobRuntime& rt = ctx.runtime(j);
     return spec.walltime ? rt.last_start + *spec.walltime : rt.expected_end;
   }
+  // Per shape, the estimated runtimes of its pending jobs (kept from the engine's arrivals and
+  // this policy's starts; a pending job's estimate does not change while it waits).
+  void track_arrivals(sim::SchedulingContext& ctx) {
+    if (estimate_of_.empty()) estimate_of_.assign(ctx.workload().jobs.size(), kOut);
+    for (sim::JobIndex j : ctx.arrivals()) {
+      if (estimate_of_[j] != kOut) continue;
+      const std::uint32_t shape = ctx.pending().shape_of(j);
+      if (shape >= estimates_.size()) estimates_.resize(shape + 1);
+      estimate_of_[j] = estimated_runtime(ctx, j);
+      estimates_[shape].insert(estimate_of_[j]);
+    }
+  }
+  void start(sim::SchedulingContext& ctx, sim::JobIndex j, sim::Placement p) {
+    if (estimate_of_[j] != kOut) {
+      auto& set = estimates_[ctx.pending().shape_of(j)];
+      set.erase(set.find(estimate_of_[j]));
+      estimate_of_[j] = kOut;
+    }
+    ctx.start(j, std::move(p));
+  }
+
   void follow(const sim::SchedulingContext& ctx) {
     if (key_.empty()) key_.assign(ctx.workload().jobs.size(), kOut);
     const std::span<const sim::RunChange> changes = ctx.run_changes();
@@ -125,6 +165,11 @@ class EasyBackfill final : public sim::Policy {
   std::set<std::pair<sim::SimTime, sim::JobIndex>> ends_;
   std::vector<sim::SimTime> key_;  // a running job's key in ends_, kOut when not there
   std::size_t seen_ = 0;           // run changes applied in this pass
+  std::uint64_t pass_ = 0;
+  std::vector<std::multiset<sim::SimTime>> estimates_;  // per shape (track_arrivals)
+  std::vector<sim::SimTime> estimate_of_;               // a pending job's entry, kOut when none
+  // Per shape: (pass, starts behind the head) when a job of it last fitted without starting.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> fits_;
 };
 }  // namespace
 
