@@ -39,6 +39,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "production_parts.hpp"
 #include "production_support.hpp"
@@ -535,7 +536,11 @@ class Slurm final : public sim::Policy {
     // When running jobs end, by their time limits: CPU and memory come back per task, a GPU
     // when the last job on it ends (shared GPUs included).
     std::vector<std::int64_t> times = {now};
-    std::map<std::uint32_t, std::int64_t> gpu_free_at;  // global GPU -> release time
+    // Global GPU -> release time (kUnset: not held), and the GPUs set, in increasing order below.
+    constexpr std::int64_t kUnset = std::numeric_limits<std::int64_t>::min();
+    gpu_free_at_.resize(c.total_gpus(), kUnset);
+    std::vector<std::uint32_t>& held_gpus = held_gpus_;
+    held_gpus.clear();
     std::vector<std::vector<Event>> deltas(c.node_count());
     for (sim::JobIndex r : ctx.running()) {
       const sim::Placement* p = book_.get(ctx, r);
@@ -548,11 +553,18 @@ class Slurm final : public sim::Policy {
             {end, {0, std::int64_t{d.cpu_milli}, static_cast<std::int64_t>(d.memory_mib)}});
       }
       for (std::uint32_t g : p->gpus) {
-        auto [it, fresh] = gpu_free_at.emplace(g, end);
-        if (!fresh) it->second = std::max(it->second, end);
+        std::int64_t& at = gpu_free_at_[g];
+        if (at == kUnset) {
+          at = end;
+          held_gpus.push_back(g);
+        } else {
+          at = std::max(at, end);
+        }
       }
     }
-    for (const auto& [g, end] : gpu_free_at) {
+    // (Any order: each node's events are sorted by time below and equal times merged.)
+    for (std::uint32_t g : held_gpus) {
+      const std::int64_t end = std::exchange(gpu_free_at_[g], kUnset);
       std::uint32_t node = 0;
       // GPUs are numbered node by node: find the node by its first GPU.
       auto it = std::upper_bound(first_gpu_.begin(), first_gpu_.end(), g);
@@ -577,11 +589,15 @@ class Slurm final : public sim::Policy {
     std::sort(times.begin(), times.end());
     times.erase(std::unique(times.begin(), times.end()), times.end());
     // Per partition, idle GPUs now and GPUs coming back over time (ignoring reservations): an
-    // upper bound that skips start times at which a job cannot fit anyway.
+    // upper bound that skips start times at which a gang cannot fit anyway. Made when the pass
+    // tests its first gang of the partition.
     std::vector<std::int64_t> part_idle(cfg_.partitions.size(), 0);
     std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> part_back(
         cfg_.partitions.size());
-    for (std::size_t p = 0; p < cfg_.partitions.size(); ++p) {
+    std::vector<bool> part_made(cfg_.partitions.size(), false);
+    auto make_part = [&](std::size_t p) {
+      if (part_made[p]) return;
+      part_made[p] = true;
       for (std::uint32_t n : part_nodes_[p]) {
         part_idle[p] += plan[n].base.gpus;
         for (const Event& e : deltas[n]) {
@@ -589,7 +605,7 @@ class Slurm final : public sim::Policy {
         }
       }
       std::sort(part_back[p].begin(), part_back[p].end());
-    }
+    };
 
     std::vector<std::uint32_t> reserved(cfg_.partitions.size(), 0);
     std::uint32_t tested = 0;
@@ -616,6 +632,7 @@ class Slurm final : public sim::Policy {
         }
       }
       if (d.tasks > 1) {  // a gang: count tasks over the nodes at each candidate time
+        make_part(p);
         std::int64_t bound = part_idle[p];
         std::size_t back = 0;
         for (std::int64_t t : times) {
@@ -702,6 +719,8 @@ class Slurm final : public sim::Policy {
   bool resolved_ = false;
   mutable std::vector<Event> sweep_;              // tasks_at's scratch
   mutable std::vector<std::int64_t> candidates_;  // earliest_on's scratch
+  std::vector<std::int64_t> gpu_free_at_;         // backfill_pass's scratch (all unset between)
+  std::vector<std::uint32_t> held_gpus_;          // backfill_pass's scratch
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
   std::vector<std::uint32_t> first_gpu_;
