@@ -189,6 +189,12 @@ class Slurm final : public sim::Policy {
     total_gpus_ = c.total_gpus();
     first_gpu_.clear();
     for (std::uint32_t n = 0; n < c.node_count(); ++n) first_gpu_.push_back(c.node(n).first_gpu);
+    // GPUs are numbered node by node.
+    node_of_gpu_.assign(c.total_gpus(), 0);
+    for (std::uint32_t n = 0; n < c.node_count(); ++n) {
+      const std::uint32_t end = n + 1 < c.node_count() ? first_gpu_[n + 1] : c.total_gpus();
+      for (std::uint32_t g = first_gpu_[n]; g < end; ++g) node_of_gpu_[g] = n;
+    }
     total_cpu_ = 0;
     for (const auto& pool : c.spec().pools) total_cpu_ += double{1.0} * pool.cpu_cores * pool.nodes;
     // Fair-share shares per user.
@@ -528,10 +534,15 @@ class Slurm final : public sim::Policy {
     const std::int64_t now = ctx.now().ms();
     const std::int64_t horizon = now + cfg_.bf_window.ms();
     FreeMap m(c);
-    std::vector<NodePlan> plan(c.node_count());
+    // The plan and the release events live in members reused from pass to pass (their vectors
+    // keep their capacity): a pass allocates next to nothing.
+    std::vector<NodePlan>& plan = plan_;
+    plan.resize(c.node_count());
     for (std::uint32_t n = 0; n < c.node_count(); ++n) {
       plan[n].base = {std::int64_t{m.idle_gpus(n)}, std::int64_t{m.free_cpu(n)},
                       static_cast<std::int64_t>(m.free_mem(n))};
+      plan[n].releases.clear();
+      plan[n].holds.clear();
     }
     // When running jobs end, by their time limits: CPU and memory come back per task, a GPU
     // when the last job on it ends (shared GPUs included).
@@ -541,7 +552,9 @@ class Slurm final : public sim::Policy {
     gpu_free_at_.resize(c.total_gpus(), kUnset);
     std::vector<std::uint32_t>& held_gpus = held_gpus_;
     held_gpus.clear();
-    std::vector<std::vector<Event>> deltas(c.node_count());
+    std::vector<std::vector<Event>>& deltas = deltas_;
+    deltas.resize(c.node_count());
+    for (auto& d : deltas) d.clear();
     for (sim::JobIndex r : ctx.running()) {
       const sim::Placement* p = book_.get(ctx, r);
       if (!p) continue;
@@ -565,11 +578,7 @@ class Slurm final : public sim::Policy {
     // (Any order: each node's events are sorted by time below and equal times merged.)
     for (std::uint32_t g : held_gpus) {
       const std::int64_t end = std::exchange(gpu_free_at_[g], kUnset);
-      std::uint32_t node = 0;
-      // GPUs are numbered node by node: find the node by its first GPU.
-      auto it = std::upper_bound(first_gpu_.begin(), first_gpu_.end(), g);
-      node = static_cast<std::uint32_t>(it - first_gpu_.begin()) - 1;
-      deltas[node].push_back({end, {1, 0, 0}});
+      deltas[node_of_gpu_[g]].push_back({end, {1, 0, 0}});
     }
     for (std::uint32_t n = 0; n < c.node_count(); ++n) {
       auto& ev = deltas[n];
@@ -721,9 +730,12 @@ class Slurm final : public sim::Policy {
   mutable std::vector<std::int64_t> candidates_;  // earliest_on's scratch
   std::vector<std::int64_t> gpu_free_at_;         // backfill_pass's scratch (all unset between)
   std::vector<std::uint32_t> held_gpus_;          // backfill_pass's scratch
+  std::vector<NodePlan> plan_;                    // backfill_pass's plan (reused)
+  std::vector<std::vector<Event>> deltas_;        // backfill_pass's release events (reused)
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
   std::vector<std::uint32_t> first_gpu_;
+  std::vector<std::uint32_t> node_of_gpu_;
   std::vector<std::uint32_t> part_of_;
   double max_job_factor_ = 1;
   std::int32_t max_priority_ = 0;
