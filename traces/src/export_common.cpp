@@ -493,7 +493,16 @@ nlohmann::json read_json(const std::string& path, const std::vector<std::string>
 }
 
 void JsonFields::problem(const std::string& json_path, std::string what) {
-  if (!full()) problems_.add(file_ + ": " + json_path, std::move(what));
+  problem_at(lines_ ? lines_->line_of(json_path) : 0, json_path, std::move(what));
+}
+
+void JsonFields::problem_at(std::uint64_t line, const std::string& json_path, std::string what) {
+  if (full()) return;
+  if (line == 0) {
+    problems_.add(file_ + ": " + json_path, std::move(what));
+  } else {
+    problems_.add(file_ + ":" + std::to_string(line) + ": " + json_path, std::move(what));
+  }
 }
 
 const nlohmann::json* JsonFields::member(const nlohmann::json& o, std::string_view key) {

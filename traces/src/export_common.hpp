@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "json_stream.hpp"
 #include "orrery/sim/job.hpp"
 #include "orrery/sim/problems.hpp"
 #include "orrery/traces/trace_format.hpp"
@@ -135,15 +136,22 @@ constexpr int kMaxJsonDepth = 64;
 
 // Reads a whole JSON file (plain, gzip or zstd) of at most kMaxJsonBytes and parses it,
 // discarding object members named in `discard` (whatever their depth) to save memory. Throws
-// sim::InputError naming file:line for invalid JSON.
+// sim::InputError naming file:line for invalid JSON. For small documents (node lists); large
+// ones are streamed (json_stream.hpp).
 nlohmann::json read_json(const std::string& path, const std::vector<std::string>& discard);
 
-// Typed access to JSON members with problems named by JSON path.
+// Typed access to JSON members with problems named by JSON path ("file: json.path"), and by
+// line too ("file:LINE: json.path") while a JsonLines of the value being read is set.
 class JsonFields {
  public:
   JsonFields(sim::Problems& problems, std::string path) : problems_(problems), file_(path) {}
   void problem(const std::string& json_path, std::string what);
+  // A problem at a known line (0: none).
+  void problem_at(std::uint64_t line, const std::string& json_path, std::string what);
+  // Lines of the value being read, or nullptr; must outlive its use here.
+  void set_lines(const jsonstream::JsonLines* lines) { lines_ = lines; }
   bool full() const { return problems_.size() >= 100; }
+  std::size_t count() const { return problems_.size(); }  // problems so far
   // Member `key` of object `o`, or nullptr when absent or null.
   static const nlohmann::json* member(const nlohmann::json& o, std::string_view key);
   // Walks a dotted path of members ("time.start"); nullptr when any is absent.
@@ -157,6 +165,7 @@ class JsonFields {
  private:
   sim::Problems& problems_;
   std::string file_;
+  const jsonstream::JsonLines* lines_ = nullptr;
 };
 
 std::string kind_of(const nlohmann::json& v);  // "a string \"x\"", "the number 3", ...

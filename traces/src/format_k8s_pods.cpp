@@ -29,8 +29,9 @@ struct Resources {
 };
 
 struct Pod {
-  std::size_t index = 0;  // items[index]
-  std::string group;      // gang key (namespace/name)
+  std::string path;        // "items[i]", as problems name it
+  std::uint64_t line = 0;  // where it begins
+  std::string group;       // gang key (namespace/name)
   std::string ns;
   std::string queue;
   std::string phase;
@@ -202,53 +203,33 @@ Imported read_k8s_pods(const std::string& path, const ImportOptions&) {
   out.report.path = path;
   out.workload.source = path;
   exports::Tally tally(out.report);
-  const json doc = exports::read_json(
-      path, {"managedFields", "env", "envFrom", "volumes", "volumeMounts", "command", "args",
-             "livenessProbe", "readinessProbe", "startupProbe", "last-applied-configuration",
-             "kubectl.kubernetes.io/last-applied-configuration"});
-  std::vector<const json*> items;
-  std::string prefix = "items";
-  if (doc.is_object() && string_at(doc, "kind") == "Pod") {
-    items.push_back(&doc);
-    prefix.clear();
-  } else {
-    const json* list = JsonFields::member(doc, "items");
-    if (!list || !list->is_array()) {
-      throw sim::InputError(path + ": items",
-                            "missing or not a list: expected the output of `kubectl get pods -A "
-                            "-o json` (a List with \"items\") or one Pod");
-    }
-    for (const json& p : *list) items.push_back(&p);
-  }
   sim::Problems problems;
   JsonFields f(problems, path);
   PodReader reader(f);
   std::vector<Pod> pods;
   std::set<std::pair<std::string, std::string>> names;
-  for (std::size_t i = 0; i < items.size() && !f.full(); ++i) {
-    const json& item = *items[i];
-    const std::string p =
-        prefix.empty() ? std::string("(pod)") : prefix + "[" + std::to_string(i) + "]";
-    ++out.report.rows;
+  // One element of "items" (or the one Pod), named `p` in problems, into `pods`.
+  const auto read_pod = [&](const json& item, const std::string& p, std::uint64_t line) {
     if (!item.is_object()) {
       f.problem(p, "must be an object, got " + exports::kind_of(item));
-      continue;
+      return;
     }
     const std::string kind = string_at(item, "kind");
     if (!kind.empty() && kind != "Pod") {
       f.problem(p + ".kind", "must be \"Pod\", got " + quote_text(kind) +
                                  " (export pods with `kubectl get pods -A -o json`)");
-      continue;
+      return;
     }
-    const std::size_t before = problems.size();
+    const std::size_t before = f.count();
     const json* meta = JsonFields::member(item, "metadata");
     const json* spec = JsonFields::member(item, "spec");
     if (!meta || !meta->is_object()) {
       f.problem(p + ".metadata", "is required");
-      continue;
+      return;
     }
     Pod pod;
-    pod.index = i;
+    pod.line = line;
+    pod.path = p;
     pod.ns = string_at(*meta, "namespace");
     const std::string name = string_at(*meta, "name");
     if (name.empty()) f.problem(p + ".metadata.name", "is required");
@@ -307,17 +288,17 @@ Imported read_k8s_pods(const std::string& path, const ImportOptions&) {
         }
       }
     }
-    if (problems.size() != before || !created) continue;
+    if (f.count() != before || !created) return;
     if (!names.insert({pod.ns, name}).second) {
       tally.drop("duplicate pod (same namespace and name)");
-      continue;
+      return;
     }
     pod.created_ms = *created;
     pod.start_ms = scheduled ? scheduled : kubelet_start ? kubelet_start : first_container;
     pod.end_ms = last_finish;
     if (pod.end_ms && pod.start_ms && *pod.end_ms < *pod.start_ms) {
       f.problem(p + ".status", "the last container finished before the pod was scheduled");
-      continue;
+      return;
     }
     if (pod.req.mig) tally.adjust("MIG slices (nvidia.com/mig-*) not modelled (ignored)");
     pod.queue = map_value(*meta, "annotations", "scheduling.volcano.sh/queue-name");
@@ -340,6 +321,37 @@ Imported read_k8s_pods(const std::string& path, const ImportOptions&) {
     }
     pod.group = pod.ns + "/" + (group.empty() ? name : group);
     pods.push_back(std::move(pod));
+  };
+  // Streamed: each element of "items" is built alone (without the members below, which can be
+  // large and are not used), read and dropped. The rest of the top level is kept: a List's
+  // apiVersion, kind and metadata, or a whole single Pod.
+  LineReader in(path, exports::kMaxJsonBytes);
+  const jsonstream::StreamSpec spec{
+      "items",
+      {"managedFields", "env", "envFrom", "volumes", "volumeMounts", "command", "args",
+       "livenessProbe", "readinessProbe", "startupProbe", "last-applied-configuration",
+       "kubectl.kubernetes.io/last-applied-configuration"},
+      true};
+  jsonstream::StreamedDoc doc = jsonstream::stream_array(
+      in, spec, problems, [&](json& item, std::size_t i, jsonstream::JsonLines& lines) {
+        f.set_lines(&lines);
+        read_pod(item, "items[" + std::to_string(i) + "]", lines.root_line());
+        f.set_lines(nullptr);
+        return !f.full();
+      });
+  out.report.rows = doc.elements;
+  if (!doc.found) {
+    if (!doc.top_object || string_at(doc.rest, "kind") != "Pod") {
+      throw sim::InputError(path + ": items",
+                            "missing or not a list: expected the output of `kubectl get pods -A "
+                            "-o json` (a List with \"items\") or one Pod");
+    }
+    // `kubectl get pod NAME -o json`: the document is the Pod.
+    doc.rest_lines.set_root_path("(pod)");
+    f.set_lines(&doc.rest_lines);
+    read_pod(doc.rest, "(pod)", doc.rest_lines.root_line());
+    f.set_lines(nullptr);
+    out.report.rows = 1;
   }
   problems.throw_if_any();
 
@@ -430,8 +442,8 @@ Imported read_k8s_pods(const std::string& path, const ImportOptions&) {
     }
     const Pod& first = pods[members.front()];
     if (shape.gpu > 1024) {
-      f.problem("items[" + std::to_string(pods[tasks.front()].index) + "].spec",
-                "more than 1024 GPUs in one pod");
+      const Pod& big = pods[tasks.front()];
+      f.problem_at(big.line, big.path + ".spec", "more than 1024 GPUs in one pod");
       continue;
     }
     if (start < submit) {

@@ -6,8 +6,8 @@
 //                  "detail": [{"ip": "m47", "gpus": ["gpu0", ..., "gpu7"]}]}, ...],
 //    "submitted_time": "2017-10-07 01:11:39", "user": "ce2f4c"}
 //
-// The file is parsed as a stream (nlohmann::json SAX over LineReader), so memory follows the jobs
-// kept, not the file; a compact single-line file is accepted up to 1 GiB on that one line.
+// The file is parsed as a stream (nlohmann::json SAX over LineReader, json_stream.hpp), so memory
+// follows the jobs kept, not the file, whether it is pretty-printed or one compact line.
 // Times are naive "YYYY-MM-DD HH:MM:SS" (US Pacific by the util logs' PDT/PST, no DST
 // correction); t = 0 is midnight of the day of the earliest submitted_time. README quirks:
 //  * "A job may have no recorded scheduling attempts": dropped, counted.
@@ -22,8 +22,8 @@
 #include <nlohmann/json.hpp>
 
 #include <numeric>
-#include <streambuf>
 
+#include "json_stream.hpp"
 #include "orrery/traces/public_formats.hpp"
 #include "public_common.hpp"
 
@@ -32,26 +32,6 @@ namespace orrery::traces {
 namespace {
 using namespace pub;
 using json = nlohmann::json;
-
-constexpr std::size_t kMaxLine = std::size_t{1} << 30;
-
-class LineBuf : public std::streambuf {
- public:
-  explicit LineBuf(LineReader& in) : in_(in) {}
-
- protected:
-  int_type underflow() override {
-    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-    if (!in_.next(buf_)) return traits_type::eof();
-    buf_ += '\n';
-    setg(buf_.data(), buf_.data(), buf_.data() + buf_.size());
-    return traits_type::to_int_type(*gptr());
-  }
-
- private:
-  LineReader& in_;
-  std::string buf_;
-};
 
 struct RawAttempt {
   std::optional<std::int64_t> start, end;
@@ -443,10 +423,10 @@ Imported read_philly_json(const std::string& path, const ImportOptions&) {
   out.report.format = "philly-json";
   out.report.path = path;
   out.workload.source = path;
-  LineReader in(path, kMaxLine);
+  LineReader in(path);  // read in pieces (next_piece): no line length limit applies
   sim::Problems problems;
   PhillySax sax(in, out, problems);
-  LineBuf buf(in);
+  jsonstream::JsonStreamBuf buf(in);
   std::istream stream(&buf);
   const bool ok = json::sax_parse(stream, &sax);
   if (!ok && problems.empty()) throw sim::InputError(path, "invalid JSON");

@@ -174,6 +174,24 @@ bool LineReader::next(std::string& line) {
   return true;
 }
 
+bool LineReader::next_piece(std::string& piece) {
+  if (pos_ >= buf_.size() && !fill()) return false;
+  if (line_no_ == 0 && piece_starts_line_ && buf_.size() - pos_ >= 3 &&
+      buf_.compare(pos_, 3, "\xEF\xBB\xBF") == 0) {
+    pos_ += 3;  // the byte-order mark
+    if (pos_ >= buf_.size() && !fill()) return false;
+  }
+  // Up to the end of the line when it is in the buffer, else what the buffer holds (one chunk at
+  // most after fill() dropped what was consumed).
+  const std::size_t nl = buf_.find('\n', pos_);
+  const std::size_t end = nl == std::string::npos ? buf_.size() : nl + 1;
+  piece.assign(buf_, pos_, end - pos_);
+  pos_ = end;
+  if (piece_starts_line_) ++line_no_;
+  piece_starts_line_ = piece.back() == '\n';
+  return true;
+}
+
 std::string sha256_file(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw sim::InputError(path, "cannot open: " + errno_text());
