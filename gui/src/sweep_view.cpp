@@ -11,7 +11,6 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "orrery/reports/charts_extra.hpp"
 
@@ -188,18 +187,25 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
   });
 }
 
-long long SweepView::run_at_point(const QObject* series, const QPointF& point) {
-  const auto* s = qobject_cast<const QXYSeries*>(series);
-  if (!s) return -1;
-  const QVariantList runs = s->property(reports::kSweepRunsProperty).toList();
-  const QList<QPointF> pts = s->points();
+long long SweepView::run_near(const QPointF& value, const QAbstractSeries* series,
+                             double max_px) const {
+  QChart* chart = chart_view_->chart();
+  if (!chart || !series) return -1;
+  auto* from = const_cast<QAbstractSeries*>(series);
+  const QPointF at = chart->mapToPosition(value, from);
   long long best = -1;
-  double best_d = std::numeric_limits<double>::infinity();
-  for (qsizetype i = 0; i < pts.size() && i < runs.size(); ++i) {
-    const double d = std::hypot(pts[i].x() - point.x(), pts[i].y() - point.y());
-    if (d < best_d) {
-      best_d = d;
-      best = static_cast<long long>(runs[i].toULongLong());
+  double best_d = max_px;
+  for (QAbstractSeries* s : chart->series()) {
+    auto* xy = qobject_cast<QXYSeries*>(s);
+    if (!xy) continue;
+    const QVariantList runs = xy->property(reports::kSweepRunsProperty).toList();
+    for (qsizetype i = 0; i < xy->count() && i < runs.size(); ++i) {
+      const QPointF p = chart->mapToPosition(xy->at(i), xy);
+      const double d = std::hypot(p.x() - at.x(), p.y() - at.y());
+      if (d <= best_d) {
+        best_d = d;
+        best = static_cast<long long>(runs[i].toULongLong());
+      }
     }
   }
   return best;
@@ -211,11 +217,12 @@ void SweepView::set_sweep(Sweep sweep, const QString& path, const std::vector<st
   QChart* chart = reports::sweep_pareto_chart(*sweep);
   chart_view_->setChart(chart);
   delete old;
+  // Every series: the front's rings and line are drawn above the runs and take their clicks.
   for (QAbstractSeries* s : chart->series()) {
-    auto* xy = qobject_cast<QScatterSeries*>(s);
-    if (!xy || !xy->property(reports::kSweepRunsProperty).isValid()) continue;
+    auto* xy = qobject_cast<QXYSeries*>(s);
+    if (!xy) continue;
     connect(xy, &QXYSeries::clicked, this, [this, xy](const QPointF& p) {
-      const long long run = run_at_point(xy, p);
+      const long long run = run_near(p, xy);
       if (run >= 0) emit open_run(static_cast<qulonglong>(run));
     });
   }

@@ -14,6 +14,7 @@
 #include "orrery/reports/analysis.hpp"
 #include "orrery/reports/results.hpp"
 
+class QAbstractSeries;
 class QChartView;
 class QLabel;
 class QTableView;
@@ -69,8 +70,11 @@ class SweepView : public QWidget {
   SweepRunsModel* model() const { return model_; }
   QTableView* table() const { return table_; }
   QChartView* chart_view() const { return chart_view_; }
-  // The run behind a point of the chart's policy series (kSweepRunsProperty), or -1.
-  static long long run_at_point(const QObject* series, const QPointF& point);
+  // The run whose point the chart draws nearest to `value` of `series` (any series of the
+  // chart: a click on the front's rings or line lands on them, drawn above the runs), within
+  // `max_px` pixels; -1 when none. Runs are found through kSweepRunsProperty.
+  long long run_near(const QPointF& value, const QAbstractSeries* series,
+                     double max_px = 14) const;
 
  signals:
   void open_run(qulonglong run);

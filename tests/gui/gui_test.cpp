@@ -389,7 +389,10 @@ class GuiTest : public QObject {
     const QString db = sweep_db();
     QVERIFY(!db.isEmpty());
     MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
     QVERIFY(w.open_results(db));
+    QTest::qWait(200);  // laid out, so run_near maps points to pixels
     QVERIFY(problem_dialogs().isEmpty());
     QCOMPARE(w.main_tabs()->currentIndex(), 1);
     QCOMPARE(w.results_tabs()->currentWidget(), static_cast<QWidget*>(w.sweep_view()));
@@ -449,7 +452,7 @@ class GuiTest : public QObject {
         const std::size_t run = runs[k].toULongLong();
         plotted.insert(run);
         QCOMPARE(s->at(k).x(), cost[run]);
-        QCOMPARE(SweepView::run_at_point(s, s->at(k)), static_cast<long long>(run));
+        QCOMPARE(w.sweep_view()->run_near(s->at(k), s), static_cast<long long>(run));
       }
     }
     QCOMPARE(plotted, (std::multiset<std::size_t>{0, 1, 2, 3}));
@@ -477,7 +480,7 @@ class GuiTest : public QObject {
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     QVERIFY(w.open_results(db));
-    QApplication::processEvents();
+    QTest::qWait(200);  // the chart lays its plot area out when shown
     SweepRunsModel* m = w.sweep_view()->model();
     const reports::SweepData& sweep = *m->sweep();
 
