@@ -36,6 +36,7 @@ QTableView* new_table(QWidget* parent, const char* name) {
   t->setEditTriggers(QAbstractItemView::NoEditTriggers);
   t->setSelectionBehavior(QAbstractItemView::SelectRows);
   t->verticalHeader()->setVisible(false);
+  t->verticalHeader()->setDefaultSectionSize(t->fontMetrics().height() + 8);
   return t;
 }
 
@@ -240,6 +241,9 @@ void CalibrationView::set_calibration(Calibration cal, const QString& path,
   about_->setText(text);
   errors_table_->resizeColumnsToContents();
   jobs_table_->resizeColumnsToContents();
+  // The error table shows its three columns whole; the charts share the rest.
+  errors_table_->setMinimumWidth(errors_table_->horizontalHeader()->length() +
+                                 2 * errors_table_->frameWidth() + 4);
 }
 
 }  // namespace orrery::gui

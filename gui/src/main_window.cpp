@@ -189,6 +189,11 @@ QWidget* MainWindow::build_results() {
           [this](qulonglong run) { open_sweep_run(static_cast<std::size_t>(run)); });
   calibration_view_ = new CalibrationView(results_tabs_);
   results_tabs_->addTab(calibration_view_, tr("Calibration"));
+  // The note above the tabs is about the last run: not shown over opened results.
+  connect(results_tabs_, &QTabWidget::currentChanged, this, [this](int) {
+    QWidget* w = results_tabs_->currentWidget();
+    results_note_->setVisible(w != sweep_view_ && w != calibration_view_);
+  });
   return page;
 }
 

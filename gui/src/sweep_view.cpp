@@ -165,6 +165,7 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->verticalHeader()->setVisible(false);
+  table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8);
   chart_view_ = new QChartView(split);
   chart_view_->setObjectName("sweepChart");
   chart_view_->setRenderHint(QPainter::Antialiasing);

@@ -292,10 +292,8 @@ QChart* calibration_utilization_chart(const CalibrationData& cal, const ChartSty
   };
   const Curve curves[] = {
       {QStringLiteral("observed"), &CalibrationUtilization::observed, kInk, 2.4},
-      {QStringLiteral("simulated before fitting"), &CalibrationUtilization::before,
-       series_qcolor(1), 2.0},
-      {QStringLiteral("simulated after fitting"), &CalibrationUtilization::after, series_qcolor(0),
-       2.0},
+      {QStringLiteral("before fitting"), &CalibrationUtilization::before, series_qcolor(1), 2.0},
+      {QStringLiteral("after fitting"), &CalibrationUtilization::after, series_qcolor(0), 2.0},
   };
   std::vector<QLineSeries*> lines;
   for (const Curve& c : curves) {
@@ -312,7 +310,7 @@ QChart* calibration_utilization_chart(const CalibrationData& cal, const ChartSty
   }
   if (total > 0) {
     auto* cap = new QLineSeries();
-    cap->setName(QStringLiteral("cluster GPUs"));
+    cap->setName(QStringLiteral("capacity"));
     QPen pen(kAxisLine);
     pen.setStyle(Qt::DashLine);
     pen.setWidthF(1.2);
@@ -323,6 +321,8 @@ QChart* calibration_utilization_chart(const CalibrationData& cal, const ChartSty
   }
   auto* x = new QValueAxis();
   x->setRange(0, std::max(last / ts.divisor, 1e-9));
+  x->applyNiceNumbers();
+  x->setLabelFormat(x->max() >= 20 ? "%.0f" : "%.1f");
   QString x_title = ts.title;  // the observed curve is wall-clock time on the live cluster
   x_title.replace(QStringLiteral("Simulated time"), QStringLiteral("Time"));
   style_axis(x, style, x_title);

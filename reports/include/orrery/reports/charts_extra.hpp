@@ -33,7 +33,7 @@ QChart* calibration_scatter_chart(const CalibrationData& cal, const ChartStyle& 
 // Cumulative distribution of |simulated - observed start| before and after fitting.
 QChart* calibration_error_chart(const CalibrationData& cal, const ChartStyle& style = {});
 // GPUs allocated over time (utilization.csv): observed, and simulated before and after fitting,
-// with the cluster's GPU count as a line.
+// with the cluster's GPU count ("capacity") as a dashed line.
 QChart* calibration_utilization_chart(const CalibrationData& cal, const ChartStyle& style = {});
 
 }  // namespace orrery::reports
