@@ -171,11 +171,17 @@ QVariant CalibrationJobsModel::data(const QModelIndex& index, int role) const {
 QVariant CalibrationJobsModel::headerData(int section, Qt::Orientation orientation,
                                           int role) const {
   if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-  static const char* const kLabels[kColumnCount] = {
-      "Job",           "Submit (s)",           "GPUs",
-      "Observed start", "Observed end",        "Sim. start before",
-      "Sim. end before", "Start error before", "Sim. start after",
-      "Sim. end after",  "Start error after"};
+  static const char* const kLabels[kColumnCount] = {"Job",
+                                                    "Submit (s)",
+                                                    "GPUs",
+                                                    "Observed start",
+                                                    "Observed end",
+                                                    "Sim. start before",
+                                                    "Sim. end before",
+                                                    "Start error before",
+                                                    "Sim. start after",
+                                                    "Sim. end after",
+                                                    "Start error after"};
   if (section < 0 || section >= kColumnCount) return {};
   return tr(kLabels[section]);
 }

@@ -351,9 +351,10 @@ bool MainWindow::open_results(const QString& chosen) {
       results_tabs_->setCurrentWidget(calibration_view_);
     } else {
       throw sim::InputError(path.toStdString(),
-                            "is " + (in.kind == "simulate" ? std::string("an output folder of "
-                                                                         "'orrery simulate'")
-                                                           : "a '" + in.kind + "' result") +
+                            "is " +
+                                (in.kind == "simulate" ? std::string("an output folder of "
+                                                                     "'orrery simulate'")
+                                                       : "a '" + in.kind + "' result") +
                                 ": Open results shows sweep databases and calibration result "
                                 "folders (open a scenario and run it for the results views)");
     }
@@ -402,11 +403,11 @@ bool MainWindow::open_sweep_run(std::size_t run) {
       const QString asked = locate_input(QString::fromStdString(need.field), db_dir);
       if (asked.isEmpty()) return false;  // cancelled
       if (!has_contents(asked.toStdString(), need.sha256)) {
-        show_problems(this, tr("Run not opened"), tr("%1 was not opened").arg(title),
-                      {{asked.toStdString(),
-                        "is not the file the sweep ran with as " + need.field +
-                            " (its contents differ: the sweep recorded sha256:" + need.sha256 +
-                            ")"}});
+        show_problems(
+            this, tr("Run not opened"), tr("%1 was not opened").arg(title),
+            {{asked.toStdString(),
+              "is not the file the sweep ran with as " + need.field +
+                  " (its contents differ: the sweep recorded sha256:" + need.sha256 + ")"}});
         return false;
       }
       found = asked;

@@ -123,8 +123,8 @@ class MainWindow : public QMainWindow {
   CalibrationView* calibration_view_ = nullptr;
   std::shared_ptr<const reports::SweepData> sweep_;
   QString sweep_path_;
-  QString run_origin_;           // set by open_sweep_run until the next run
-  QString pending_origin_;       // the origin of the run going on
+  QString run_origin_;                // set by open_sweep_run until the next run
+  QString pending_origin_;            // the origin of the run going on
   std::string expected_fingerprint_;  // the stored schedule fingerprint of that run
   QProgressBar* progress_ = nullptr;
   QLabel* status_ = nullptr;

@@ -118,8 +118,8 @@ scenario::Scenario sweep_run_scenario(const reports::SweepData& sweep, std::size
     throw sim::InputError(where, "rebuilds a scenario with " + std::to_string(s.policies.size()) +
                                      " policies; a sweep run has one");
   }
-  s.name = (sweep.name.empty() ? std::string("sweep") : sweep.name) + " " +
-           sweep_run_title(sweep, run);
+  s.name =
+      (sweep.name.empty() ? std::string("sweep") : sweep.name) + " " + sweep_run_title(sweep, run);
   return s;
 }
 

@@ -20,9 +20,12 @@ namespace {
 
 QString metric_label(const std::string& key) {
   static const std::pair<const char*, const char*> kLabels[] = {
-      {"cost_total", "Total cost"},      {"gpu_hours_allocated", "GPU-hours"},
-      {"jct_s.p95", "p95 JCT"},          {"jct_s.mean", "Mean JCT"},
-      {"makespan_s", "Makespan"},        {"wait_s.p95", "p95 wait"},
+      {"cost_total", "Total cost"},
+      {"gpu_hours_allocated", "GPU-hours"},
+      {"jct_s.p95", "p95 JCT"},
+      {"jct_s.mean", "Mean JCT"},
+      {"makespan_s", "Makespan"},
+      {"wait_s.p95", "p95 wait"},
       {"gpu_utilization", "GPU utilization"},
   };
   for (const auto& [k, label] : kLabels) {
@@ -125,8 +128,7 @@ QVariant SweepRunsModel::data(const QModelIndex& index, int role) const {
       const auto v = r.metric(c.key);
       if (!v) return role == Qt::UserRole ? QVariant() : QVariant(QString());
       if (role == Qt::UserRole) return *v;
-      return QString::fromStdString(
-          reports::format_value(*v, reports::guess_metric(c.key).unit));
+      return QString::fromStdString(reports::format_value(*v, reports::guess_metric(c.key).unit));
     }
     case Column::Kind::kFront:
       return role == Qt::UserRole ? QVariant(bool(front_[row]))
@@ -183,13 +185,12 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
   hint->setStyleSheet("color: #57606a;");
   layout->addWidget(hint);
   connect(table_, &QTableView::activated, this, [this](const QModelIndex& index) {
-    if (index.isValid() && model_->sweep())
-      emit open_run(static_cast<qulonglong>(index.row()));
+    if (index.isValid() && model_->sweep()) emit open_run(static_cast<qulonglong>(index.row()));
   });
 }
 
 long long SweepView::run_near(const QPointF& value, const QAbstractSeries* series,
-                             double max_px) const {
+                              double max_px) const {
   QChart* chart = chart_view_->chart();
   if (!chart || !series) return -1;
   auto* from = const_cast<QAbstractSeries*>(series);

@@ -73,8 +73,7 @@ class SweepView : public QWidget {
   // The run whose point the chart draws nearest to `value` of `series` (any series of the
   // chart: a click on the front's rings or line lands on them, drawn above the runs), within
   // `max_px` pixels; -1 when none. Runs are found through kSweepRunsProperty.
-  long long run_near(const QPointF& value, const QAbstractSeries* series,
-                     double max_px = 14) const;
+  long long run_near(const QPointF& value, const QAbstractSeries* series, double max_px = 14) const;
 
  signals:
   void open_run(qulonglong run);

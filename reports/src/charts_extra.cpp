@@ -326,7 +326,8 @@ QChart* calibration_utilization_chart(const CalibrationData& cal, const ChartSty
   QString x_title = ts.title;  // the observed curve is wall-clock time on the live cluster
   x_title.replace(QStringLiteral("Simulated time"), QStringLiteral("Time"));
   style_axis(x, style, x_title);
-  QValueAxis* y = padded_axis(style, QStringLiteral("GPUs allocated"), 0, std::max({top, total, 1.0}));
+  QValueAxis* y =
+      padded_axis(style, QStringLiteral("GPUs allocated"), 0, std::max({top, total, 1.0}));
   chart->addAxis(x, Qt::AlignBottom);
   chart->addAxis(y, Qt::AlignLeft);
   for (QLineSeries* l : lines) {

@@ -450,7 +450,8 @@ void add_calibration_section(Document& doc, const CalibrationData& cal, std::siz
                {"before", "Before fitting", true},
                {"after", "After fitting", true}};
   for (const CalibrationFigure& f : figures)
-    e.rows.push_back({text_cell(f.label), value_cell(f.before, f.unit), value_cell(f.after, f.unit)});
+    e.rows.push_back(
+        {text_cell(f.label), value_cell(f.before, f.unit), value_cell(f.after, f.unit)});
   sec.blocks.emplace_back(std::move(e));
 
   if (cal.errors.is_object() && cal.errors.contains("model_after")) {

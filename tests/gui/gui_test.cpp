@@ -7,15 +7,15 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QChartView>
+#include <QElapsedTimer>
 #include <QLineSeries>
+#include <QPlainTextEdit>
 #include <QProcess>
 #include <QScatterSeries>
 #include <QSettings>
-#include <QTableView>
-#include <QElapsedTimer>
-#include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -102,8 +102,7 @@ QString make_calibration(const QTemporaryDir& dir) {
                 "-o", out, "-q"});
   if (!p.waitForFinished(120000) || p.exitCode() != 0 ||
       !QFileInfo(out + "/calibration.json").exists()) {
-    qWarning("calibrate k8s --from-saved wrote no result folder: %s",
-             p.readAll().constData());
+    qWarning("calibrate k8s --from-saved wrote no result folder: %s", p.readAll().constData());
     return {};
   }
   return out;
@@ -649,7 +648,8 @@ class GuiTest : public QObject {
       if (s->name() == "after fitting") after_points = qobject_cast<QXYSeries*>(s)->count();
     int with_both = 0;
     for (const auto& f : rows)
-      with_both += !f[col("observed_start_s")].empty() && !f[col("simulated_start_after_s")].empty();
+      with_both +=
+          !f[col("observed_start_s")].empty() && !f[col("simulated_start_after_s")].empty();
     QCOMPARE(after_points, with_both);
     QChart* util = w.calibration_view()->utilization_view()->chart();
     int curves = 0;
