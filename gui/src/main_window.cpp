@@ -389,9 +389,14 @@ bool MainWindow::open_sweep_run(std::size_t run) {
     candidates << settings.value(key).toString();
     sim::Problems none;
     candidates << QString::fromStdString(editor_->collect(none).trace_path);
-    for (const QFileInfo& f : QDir(db_dir).entryInfoList(QDir::Files, QDir::Name))
-      if (f.absoluteFilePath() != QFileInfo(sweep_path_).absoluteFilePath())
-        candidates << f.absoluteFilePath();
+    constexpr int kMaxBeside = 32;  // each candidate is hashed: keep the look cheap
+    int beside = 0;
+    for (const QFileInfo& f : QDir(db_dir).entryInfoList(QDir::Files, QDir::Name)) {
+      if (f.absoluteFilePath() == QFileInfo(sweep_path_).absoluteFilePath() ||
+          f.fileName().startsWith(QFileInfo(sweep_path_).fileName()) || ++beside > kMaxBeside)
+        continue;
+      candidates << f.absoluteFilePath();
+    }
     QString found;
     for (const QString& c : candidates) {
       if (!c.isEmpty() && has_contents(c.toStdString(), need.sha256)) {

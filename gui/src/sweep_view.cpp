@@ -201,7 +201,7 @@ long long SweepView::run_near(const QPointF& value, const QAbstractSeries* serie
     auto* xy = qobject_cast<QXYSeries*>(s);
     if (!xy) continue;
     const QVariantList runs = xy->property(reports::kSweepRunsProperty).toList();
-    for (qsizetype i = 0; i < xy->count() && i < runs.size(); ++i) {
+    for (int i = 0; i < xy->count() && i < runs.size(); ++i) {
       const QPointF p = chart->mapToPosition(xy->at(i), xy);
       const double d = std::hypot(p.x() - at.x(), p.y() - at.y());
       if (d <= best_d) {
