@@ -1,6 +1,10 @@
 // orrery-gui [SCENARIO.json]
 // orrery-gui --screenshot DIR SCENARIO.json   runs the scenario and saves a PNG of each main
 //                                             view into DIR, then exits (docs/gui.md).
+// orrery-gui --screenshot DIR RESULTS          opens a sweep database or a calibration result
+//                                             folder and saves gui-sweep.png (and
+//                                             gui-sweep-run.png, its cheapest run on the front,
+//                                             opened) or gui-calibration.png.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -11,6 +15,7 @@
 
 #include "allocation_timeline.hpp"
 #include "main_window.hpp"
+#include "sweep_view.hpp"
 
 namespace {
 
@@ -74,6 +79,34 @@ int screenshots(QApplication& app, orrery::gui::MainWindow& w, const QString& di
   return rc;
 }
 
+int results_screenshots(QApplication& app, orrery::gui::MainWindow& w, const QString& dir,
+                        const QString& path) {
+  QDir().mkpath(dir);
+  w.show();
+  if (!w.open_results(path)) return 2;
+  app.processEvents();
+  if (w.results_tabs()->currentWidget() != w.sweep_view()) {
+    save(&w, dir, "gui-calibration.png");
+    return 0;
+  }
+  save(&w, dir, "gui-sweep.png");
+  const auto& front = w.sweep_view()->model()->tradeoff().front;
+  if (front.empty()) return 0;
+  int rc = 0;
+  QObject::connect(&w, &orrery::gui::MainWindow::run_finished, &w, [&](bool ok) {
+    if (ok) {
+      w.results_tabs()->setCurrentIndex(0);
+      app.processEvents();
+      save(&w, dir, "gui-sweep-run.png");
+    }
+    rc = ok ? 0 : 1;
+    app.quit();
+  });
+  if (!w.open_sweep_run(front.front())) return 1;
+  app.exec();
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,7 +119,9 @@ int main(int argc, char** argv) {
   QCommandLineOption shot("screenshot", "Run SCENARIO, save PNGs of each view into DIR, exit.",
                           "DIR");
   parser.addOption(shot);
-  parser.addPositionalArgument("scenario", "A scenario file to open.", "[SCENARIO.json]");
+  parser.addPositionalArgument(
+      "input", "A scenario file to open, or results (a sweep database, a calibration folder).",
+      "[SCENARIO.json | RESULTS]");
   parser.process(app);
   QApplication::setFont(QFont("DejaVu Sans", 10));
 
@@ -98,9 +133,17 @@ int main(int argc, char** argv) {
       return 2;
     }
     w.ask_unsaved = [](const QString&) { return QMessageBox::Discard; };
+    w.locate_input = [](const QString&, const QString&) { return QString(); };
+    if (orrery::gui::MainWindow::is_results_path(args.front()))
+      return results_screenshots(app, w, parser.value(shot), args.front());
     return screenshots(app, w, parser.value(shot), args.front());
   }
-  if (!args.isEmpty()) w.load_file(args.front());
+  if (!args.isEmpty()) {
+    if (orrery::gui::MainWindow::is_results_path(args.front()))
+      w.open_results(args.front());
+    else
+      w.load_file(args.front());
+  }
   w.show();
   return app.exec();
 }

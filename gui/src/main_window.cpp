@@ -6,6 +6,7 @@
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDir>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -24,6 +25,7 @@
 #include <QVBoxLayout>
 
 #include "allocation_timeline.hpp"
+#include "calibration_view.hpp"
 #include "orrery/reports/analysis.hpp"
 #include "orrery/reports/charts.hpp"
 #include "orrery/reports/charts_extra.hpp"
@@ -32,6 +34,8 @@
 #include "results_model.hpp"
 #include "scenario_editor.hpp"
 #include "scenario_io.hpp"
+#include "sweep_run.hpp"
+#include "sweep_view.hpp"
 
 namespace orrery::gui {
 
@@ -61,6 +65,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     return QMessageBox::question(this, tr("Unsaved changes"), question,
                                  QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
                                  QMessageBox::Save);
+  };
+  locate_input = [this](const QString& what, const QString& start) {
+    return QFileDialog::getOpenFileName(
+        this, tr("Find the sweep's %1 (the file it ran with)").arg(what), start);
   };
   controller_ = new RunController(this);
 
@@ -174,7 +182,18 @@ QWidget* MainWindow::build_results() {
 
   timeline_ = new AllocationTimeline(results_tabs_);
   results_tabs_->addTab(timeline_, tr("Allocation timeline"));
-  // Later: sweeps ("Sweep") and calibration ("Calibration") views are added here as tabs.
+
+  sweep_view_ = new SweepView(results_tabs_);
+  results_tabs_->addTab(sweep_view_, tr("Sweep"));
+  connect(sweep_view_, &SweepView::open_run, this,
+          [this](qulonglong run) { open_sweep_run(static_cast<std::size_t>(run)); });
+  calibration_view_ = new CalibrationView(results_tabs_);
+  results_tabs_->addTab(calibration_view_, tr("Calibration"));
+  // The note above the tabs is about the last run: not shown over opened results.
+  connect(results_tabs_, &QTabWidget::currentChanged, this, [this](int) {
+    QWidget* w = results_tabs_->currentWidget();
+    results_note_->setVisible(w != sweep_view_ && w != calibration_view_);
+  });
   return page;
 }
 
@@ -198,6 +217,13 @@ void MainWindow::build_menus() {
   });
   file->addAction(tr("Save &as…"), QKeySequence::SaveAs, this, &MainWindow::save_as);
   file->addSeparator();
+  file->addAction(tr("Open res&ults…"), this, [this] {
+    const QString f = QFileDialog::getOpenFileName(
+        this, tr("Open results: a sweep database, or a calibration folder's calibration.json"),
+        sweep_path_.isEmpty() ? QFileInfo(path_).path() : QFileInfo(sweep_path_).path(),
+        tr("Sweep database or calibration result (*.sqlite *.db calibration.json);;All files (*)"));
+    if (!f.isEmpty()) open_results(f);
+  });
   file->addAction(tr("Choose &trace…"), this, [this] {
     const QString f = QFileDialog::getOpenFileName(this, tr("Choose a trace"));
     if (!f.isEmpty()) open_dropped(f);
@@ -298,8 +324,129 @@ bool MainWindow::save_to(const QString& path) {
   return true;
 }
 
+bool MainWindow::is_results_path(const QString& path) {
+  const QFileInfo info(path);
+  if (info.isDir() || info.fileName() == "calibration.json") return true;
+  if (!info.isFile()) return false;
+  for (const auto& reader : reports::input_readers()) {
+    if (reader->kind() == "sweep" && reader->accepts(path.toStdString())) return true;
+  }
+  return false;
+}
+
+bool MainWindow::open_results(const QString& chosen) {
+  QString path = chosen;
+  if (QFileInfo(path).fileName() == "calibration.json") path = QFileInfo(path).absolutePath();
+  const QString intro = tr("%1 was not opened").arg(path);
+  try {
+    reports::LoadedInput in = reports::read_input(path.toStdString());
+    if (in.sweep) {
+      sweep_ = std::make_shared<const reports::SweepData>(std::move(*in.sweep));
+      sweep_path_ = path;
+      sweep_view_->set_sweep(sweep_, path, in.notes);
+      results_tabs_->setCurrentWidget(sweep_view_);
+    } else if (in.calibration) {
+      auto cal = std::make_shared<const reports::CalibrationData>(std::move(*in.calibration));
+      calibration_view_->set_calibration(std::move(cal), path, in.notes);
+      results_tabs_->setCurrentWidget(calibration_view_);
+    } else {
+      throw sim::InputError(path.toStdString(),
+                            "is " +
+                                (in.kind == "simulate" ? std::string("an output folder of "
+                                                                     "'orrery simulate'")
+                                                       : "a '" + in.kind + "' result") +
+                                ": Open results shows sweep databases and calibration result "
+                                "folders (open a scenario and run it for the results views)");
+    }
+  } catch (const sim::InputError& e) {
+    show_problems(this, tr("Results not opened"), intro, e.problems());
+    return false;
+  } catch (const std::exception& e) {
+    show_problems(this, tr("Results not opened"), intro, {{path.toStdString(), e.what()}});
+    return false;
+  }
+  main_tabs_->setCurrentIndex(1);
+  status_->setText(tr("Opened %1").arg(QFileInfo(path).fileName()));
+  return true;
+}
+
+bool MainWindow::open_sweep_run(std::size_t run) {
+  if (!sweep_ || run >= sweep_->runs.size()) return false;
+  const QString title = QString::fromStdString(sweep_run_title(*sweep_, run));
+  if (controller_->running()) {
+    show_problems(this, tr("Run not opened"), tr("%1 was not opened").arg(title),
+                  {{"run", "a run is going on: wait for it or cancel it first"}});
+    return false;
+  }
+  // Find the input files the sweep ran with: remembered from an earlier open, the editor's
+  // trace, files beside the database; then ask.
+  std::map<std::string, std::string> files;
+  QSettings settings;
+  const QString db_dir = QFileInfo(sweep_path_).absolutePath();
+  for (const StoredInput& need : stored_inputs(sweep_->spec)) {
+    const QString key = "sweepInputs/" + QString::fromStdString(need.sha256);
+    QStringList candidates;
+    candidates << settings.value(key).toString();
+    sim::Problems none;
+    candidates << QString::fromStdString(editor_->collect(none).trace_path);
+    constexpr int kMaxBeside = 32;  // each candidate is hashed: keep the look cheap
+    int beside = 0;
+    for (const QFileInfo& f : QDir(db_dir).entryInfoList(QDir::Files, QDir::Name)) {
+      if (f.absoluteFilePath() == QFileInfo(sweep_path_).absoluteFilePath() ||
+          f.fileName().startsWith(QFileInfo(sweep_path_).fileName()) || ++beside > kMaxBeside)
+        continue;
+      candidates << f.absoluteFilePath();
+    }
+    QString found;
+    for (const QString& c : candidates) {
+      if (!c.isEmpty() && has_contents(c.toStdString(), need.sha256)) {
+        found = c;
+        break;
+      }
+    }
+    if (found.isEmpty()) {
+      const QString asked = locate_input(QString::fromStdString(need.field), db_dir);
+      if (asked.isEmpty()) return false;  // cancelled
+      if (!has_contents(asked.toStdString(), need.sha256)) {
+        show_problems(
+            this, tr("Run not opened"), tr("%1 was not opened").arg(title),
+            {{asked.toStdString(),
+              "is not the file the sweep ran with as " + need.field +
+                  " (its contents differ: the sweep recorded sha256:" + need.sha256 + ")"}});
+        return false;
+      }
+      found = asked;
+    }
+    settings.setValue(key, QFileInfo(found).absoluteFilePath());
+    files[need.field] = QFileInfo(found).absoluteFilePath().toStdString();
+  }
+  scenario::Scenario s;
+  try {
+    s = sweep_run_scenario(*sweep_, run, files, sweep_path_.toStdString());
+  } catch (const sim::InputError& e) {
+    show_problems(this, tr("Run not opened"), tr("%1 could not be rebuilt").arg(title),
+                  e.problems());
+    return false;
+  } catch (const std::exception& e) {
+    show_problems(this, tr("Run not opened"), tr("%1 could not be rebuilt").arg(title),
+                  {{sweep_path_.toStdString(), e.what()}});
+    return false;
+  }
+  if (!controller_->start(s)) return false;
+  pending_origin_ = tr("Sweep %1 of %2").arg(title, QFileInfo(sweep_path_).fileName());
+  expected_fingerprint_ = sweep_->runs[run].fingerprint;
+  run_button_->setEnabled(false);
+  run_action_->setEnabled(false);
+  cancel_button_->setEnabled(true);
+  cancel_action_->setEnabled(true);
+  status_->setText(tr("Running sweep %1 again…").arg(title));
+  return true;
+}
+
 void MainWindow::open_dropped(const QString& path) {
-  if (path.endsWith(".json", Qt::CaseInsensitive)) {
+  if (is_results_path(path)) {
+    open_results(path);
+  } else if (path.endsWith(".json", Qt::CaseInsensitive)) {
     open_file(path);
   } else {
     editor_->set_trace(path);
@@ -361,6 +508,8 @@ bool MainWindow::start_run() {
   }
   if (!path_.isEmpty() && dirty_) s.path.clear();  // the file on disk is not what runs
   controller_->start(s);
+  pending_origin_.clear();
+  expected_fingerprint_.clear();
   run_button_->setEnabled(false);
   run_action_->setEnabled(false);
   cancel_button_->setEnabled(true);
@@ -419,6 +568,7 @@ void MainWindow::on_finished(const RunOutcome& outcome) {
     return;
   }
   outcome_ = outcome;
+  run_origin_ = pending_origin_;
   progress_->setValue(1000);
   progress_->setFormat(tr("done"));
   status_->setText(
@@ -448,7 +598,26 @@ void MainWindow::show_results(const RunOutcome& outcome) {
     if (jobs)
       note += tr(" %1 jobs each.").arg(QString::fromStdString(reports::format_count(*jobs)));
   }
+  if (!run_origin_.isEmpty()) {
+    note = run_origin_ + tr(": rebuilt from the parameters the database stores and run again. ") +
+           note;
+    const std::string got =
+        runs.size() == 1 ? runs.front().summary.value("fingerprint", std::string()) : "";
+    if (!expected_fingerprint_.empty()) {
+      note += got == expected_fingerprint_
+                  ? tr(" Same schedule as the sweep stored (fingerprint %1).")
+                        .arg(QString::fromStdString(got))
+                  : tr(" Warning: the schedule differs from the one the sweep stored (fingerprint "
+                       "%1, stored %2): another Orrery version?")
+                        .arg(QString::fromStdString(got),
+                             QString::fromStdString(expected_fingerprint_));
+    }
+  }
   results_note_->setText(note);
+}
+
+QString MainWindow::results_note() const {
+  return results_note_->text();
 }
 
 QString MainWindow::table_csv() const {

@@ -1,7 +1,8 @@
 // The main window: the scenario editor, the run bar (Run, progress with jobs done and time
 // left, Cancel), and the results area, a tab widget (comparison table, distributions, over
-// time, tenants, cost vs JCT, allocation timeline). Sweeps and calibration views will be further
-// result tabs: add them in MainWindow::build_results() and feed them in show_results().
+// time, tenants, cost vs JCT, allocation timeline, and the Sweep and Calibration tabs that
+// File > Open results… or a drop fills from a sweep database or a calibration result folder).
+// New run views: add them in MainWindow::build_results() and feed them in show_results().
 #pragma once
 
 #include <QMainWindow>
@@ -9,6 +10,7 @@
 #include <functional>
 #include <memory>
 
+#include "orrery/reports/results.hpp"
 #include "orrery/scenario/scenario.hpp"
 #include "run_controller.hpp"
 
@@ -24,8 +26,10 @@ class QTableView;
 namespace orrery::gui {
 
 class AllocationTimeline;
+class CalibrationView;
 class ResultsTableModel;
 class ScenarioEditor;
+class SweepView;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -39,8 +43,19 @@ class MainWindow : public QMainWindow {
   bool open_file(const QString& path);
   bool save_to(const QString& path);
   void new_scenario();
-  // A dropped or chosen file: a .json scenario opens, anything else is taken as the trace.
+  // A dropped or chosen file: a sweep database or a calibration result folder (or its
+  // calibration.json) opens as results, a .json scenario opens, anything else is the trace.
   void open_dropped(const QString& path);
+  // File > Open results…: a sweep database (Sweep tab) or a calibration result folder
+  // (Calibration tab; its calibration.json also names it). Every problem goes to the problems
+  // dialog (false).
+  bool open_results(const QString& path);
+  // Opens run `run` (index into the open sweep's runs) in the results views: rebuilds its
+  // scenario from the stored parameters and runs it on the worker (sweep_run.hpp). False, with
+  // the problems dialog, when it cannot be rebuilt or a run is already going.
+  bool open_sweep_run(std::size_t run);
+  // Whether a path is opened by open_results (a folder, a calibration.json, a sweep database).
+  static bool is_results_path(const QString& path);
 
   bool start_run();
   void cancel_run();
@@ -53,6 +68,11 @@ class MainWindow : public QMainWindow {
   RunController* controller() const { return controller_; }
   ResultsTableModel* results_model() const { return results_model_; }
   AllocationTimeline* timeline() const { return timeline_; }
+  SweepView* sweep_view() const { return sweep_view_; }
+  CalibrationView* calibration_view() const { return calibration_view_; }
+  // What the results views show when it is not the editor's scenario ("" otherwise).
+  QString results_origin() const { return run_origin_; }
+  QString results_note() const;
   QTabWidget* main_tabs() const { return main_tabs_; }
   QTabWidget* results_tabs() const { return results_tabs_; }
   const RunOutcome& last_outcome() const { return outcome_; }
@@ -60,6 +80,10 @@ class MainWindow : public QMainWindow {
 
   // Asked before unsaved changes would be lost: Save, Discard or Cancel. Tests replace it.
   std::function<QMessageBox::StandardButton(const QString& question)> ask_unsaved;
+  // Asked for an input file a sweep run needs that was not found beside the database or
+  // remembered (`what`: e.g. "workload.trace"; `start`: a folder to start in); "" cancels.
+  // Tests replace it.
+  std::function<QString(const QString& what, const QString& start)> locate_input;
 
  signals:
   void run_finished(bool ok);
@@ -95,6 +119,13 @@ class MainWindow : public QMainWindow {
   QChartView* tenant_view_ = nullptr;
   QChartView* cost_view_ = nullptr;
   AllocationTimeline* timeline_ = nullptr;
+  SweepView* sweep_view_ = nullptr;
+  CalibrationView* calibration_view_ = nullptr;
+  std::shared_ptr<const reports::SweepData> sweep_;
+  QString sweep_path_;
+  QString run_origin_;                // set by open_sweep_run until the next run
+  QString pending_origin_;            // the origin of the run going on
+  std::string expected_fingerprint_;  // the stored schedule fingerprint of that run
   QProgressBar* progress_ = nullptr;
   QLabel* status_ = nullptr;
   QPushButton* run_button_ = nullptr;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -358,6 +359,73 @@ SweepSpec load_sweep_spec(const std::string& path) {
   SweepSpec spec = parse_sweep_spec(j, path, dir.empty() ? "." : dir);
   spec.path = path;
   if (spec.name.empty()) spec.name = fs::path(path).stem().string();
+  return spec;
+}
+
+SweepSpec sweep_spec_from_canonical(const json& canonical, json base, const std::string& where) {
+  if (!canonical.is_object() || !canonical.contains("axes") || !canonical["axes"].is_array())
+    throw sim::InputError(where, "not a sweep spec as a results database records it (no axes)");
+  sim::Problems problems;
+  SweepSpec spec;
+  spec.name = canonical.value("name", std::string());
+  spec.mode = canonical.contains("mode") && canonical["mode"].is_string()
+                  ? canonical["mode"].get<std::string>()
+                  : std::string("product");
+  spec.base = std::move(base);
+  const json& axes = canonical["axes"];
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    const json& a = axes[i];
+    const std::string w = where + ": axes[" + std::to_string(i) + "]";
+    if (!a.is_object() || !a.contains("name") || !a["name"].is_string() || !a.contains("values") ||
+        !a["values"].is_array() || a["values"].empty() || !a.contains("group") ||
+        !a["group"].is_number_unsigned()) {
+      problems.add(w, "expected an object with name, values (not empty) and group");
+      continue;
+    }
+    Axis x;
+    x.name = a["name"].get<std::string>();
+    x.values.assign(a["values"].begin(), a["values"].end());
+    x.group = a["group"].get<std::size_t>();
+    if (a.contains("path") && a["path"].is_string()) {
+      x.kind = Axis::Kind::kPath;
+      try {
+        x.path = JsonPath::parse(a["path"].get<std::string>());
+      } catch (const PathError& e) {
+        problems.add(w + ".path", e.what());
+      }
+    } else if (a.contains("policy") && a["policy"] == true) {
+      x.kind = Axis::Kind::kPolicy;
+    } else if (a.contains("transform") && a["transform"].is_string() && a.contains("key") &&
+               a["key"].is_string()) {
+      x.kind = Axis::Kind::kTransform;
+      x.transform = a["transform"].get<std::string>();
+      x.transform_key = a["key"].get<std::string>();
+    } else {
+      problems.add(w, "sets no path, policy or transform");
+      continue;
+    }
+    if (x.group >= axes.size()) {
+      problems.add(w + ".group", "out of range");
+      continue;
+    }
+    if (spec.group_sizes.size() <= x.group) spec.group_sizes.resize(x.group + 1, 0);
+    std::size_t& size = spec.group_sizes[x.group];
+    if (size != 0 && size != x.values.size())
+      problems.add(w, "has another number of values than the axes it advances with");
+    size = x.values.size();
+    spec.axes.push_back(std::move(x));
+  }
+  if (std::find(spec.group_sizes.begin(), spec.group_sizes.end(), std::size_t{0}) !=
+      spec.group_sizes.end())
+    problems.add(where + ": axes", "the groups are not numbered densely");
+  problems.throw_if_any();
+  json out_axes = json::array();
+  for (const Axis& a : spec.axes) out_axes.push_back(axis_json(a));
+  spec.canonical = {{"layout", canonical.value("layout", 1)},
+                    {"mode", spec.mode},
+                    {"base", content_document(spec.base)},
+                    {"axes", out_axes}};
+  spec.fingerprint = stable_hash(spec.canonical);
   return spec;
 }
 

@@ -347,6 +347,7 @@ QChart* make_chart(ChartKind kind, const std::vector<RunData>& runs, const Chart
     case ChartKind::kSweepPareto:
     case ChartKind::kCalibrationScatter:
     case ChartKind::kCalibrationErrors:
+    case ChartKind::kCalibrationUtilization:
       break;  // charts of one run or input: the ChartSlot overload
   }
   return nullptr;
@@ -369,6 +370,10 @@ QChart* make_chart(const ChartSlot& slot, const std::vector<RunData>& runs,
     case ChartKind::kCalibrationErrors:
       if (i < inputs.size() && inputs[i].calibration)
         return calibration_error_chart(*inputs[i].calibration, style);
+      break;
+    case ChartKind::kCalibrationUtilization:
+      if (i < inputs.size() && inputs[i].calibration)
+        return calibration_utilization_chart(*inputs[i].calibration, style);
       break;
     default:
       return make_chart(slot.kind, runs, style);

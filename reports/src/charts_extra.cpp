@@ -6,6 +6,7 @@
 #include <QPen>
 #include <QScatterSeries>
 #include <QValueAxis>
+#include <QVariant>
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -154,6 +155,7 @@ QChart* sweep_pareto_chart(const SweepData& sweep, const ChartStyle& style) {
   // One series per policy, in order of first appearance.
   std::vector<std::string> policies;
   std::map<std::string, QScatterSeries*> by_policy;
+  std::map<std::string, QVariantList> runs_of;  // per policy, the run behind each point
   double x_lo = 0, x_hi = 1, y_lo = 0, y_hi = 1;
   bool any = false;
   auto point_of = [&](std::size_t i) {
@@ -174,6 +176,7 @@ QChart* sweep_pareto_chart(const SweepData& sweep, const ChartStyle& style) {
     }
     const QPointF p = point_of(i);
     it->second->append(p);
+    runs_of[policy].append(QVariant::fromValue(static_cast<qulonglong>(i)));
     x_lo = any ? std::min(x_lo, p.x()) : p.x();
     x_hi = any ? std::max(x_hi, p.x()) : p.x();
     y_lo = any ? std::min(y_lo, p.y()) : p.y();
@@ -185,6 +188,7 @@ QChart* sweep_pareto_chart(const SweepData& sweep, const ChartStyle& style) {
   chart->addAxis(x, Qt::AlignBottom);
   chart->addAxis(y, Qt::AlignLeft);
   for (const std::string& p : policies) {
+    by_policy[p]->setProperty(kSweepRunsProperty, runs_of[p]);
     chart->addSeries(by_policy[p]);
     by_policy[p]->attachAxis(x);
     by_policy[p]->attachAxis(y);
@@ -259,6 +263,71 @@ QChart* calibration_error_chart(const CalibrationData& cal, const ChartStyle& st
   QValueAxis* x =
       padded_axis(style, QStringLiteral("|Simulated − observed start| (s)"), 0, std::max(hi, 1e-3));
   QValueAxis* y = percent_axis(style, QStringLiteral("Jobs within x"));
+  chart->addAxis(x, Qt::AlignBottom);
+  chart->addAxis(y, Qt::AlignLeft);
+  for (QLineSeries* l : lines) {
+    chart->addSeries(l);
+    l->attachAxis(x);
+    l->attachAxis(y);
+  }
+  return chart;
+}
+
+QChart* calibration_utilization_chart(const CalibrationData& cal, const ChartStyle& style) {
+  QChart* chart = new_chart(style, QStringLiteral("Allocated GPUs, observed and simulated"));
+  double last = 0, top = 0, total = 0;
+  for (const CalibrationUtilization& u : cal.utilization) {
+    last = std::max(last, u.time_s);
+    for (double v : {u.observed, u.before, u.after}) {
+      if (present(v)) top = std::max(top, v);
+    }
+    if (present(u.total)) total = std::max(total, u.total);
+  }
+  const TimeScale ts = time_scale(last);
+  struct Curve {
+    QString name;
+    double CalibrationUtilization::*value;
+    QColor color;
+    double width;
+  };
+  const Curve curves[] = {
+      {QStringLiteral("observed"), &CalibrationUtilization::observed, kInk, 2.4},
+      {QStringLiteral("before fitting"), &CalibrationUtilization::before, series_qcolor(1), 2.0},
+      {QStringLiteral("after fitting"), &CalibrationUtilization::after, series_qcolor(0), 2.0},
+  };
+  std::vector<QLineSeries*> lines;
+  for (const Curve& c : curves) {
+    auto* line = new QLineSeries();
+    line->setName(c.name);
+    for (const CalibrationUtilization& u : cal.utilization) {
+      if (present(u.*c.value)) line->append(u.time_s / ts.divisor, u.*c.value);
+    }
+    QPen pen(c.color);
+    pen.setWidthF(c.width);
+    pen.setJoinStyle(Qt::RoundJoin);
+    line->setPen(pen);
+    lines.push_back(line);
+  }
+  if (total > 0) {
+    auto* cap = new QLineSeries();
+    cap->setName(QStringLiteral("capacity"));
+    QPen pen(kAxisLine);
+    pen.setStyle(Qt::DashLine);
+    pen.setWidthF(1.2);
+    cap->setPen(pen);
+    cap->append(0, total);
+    cap->append(last / ts.divisor, total);
+    lines.push_back(cap);
+  }
+  auto* x = new QValueAxis();
+  x->setRange(0, std::max(last / ts.divisor, 1e-9));
+  x->applyNiceNumbers();
+  x->setLabelFormat(x->max() >= 20 ? "%.0f" : "%.1f");
+  QString x_title = ts.title;  // the observed curve is wall-clock time on the live cluster
+  x_title.replace(QStringLiteral("Simulated time"), QStringLiteral("Time"));
+  style_axis(x, style, x_title);
+  QValueAxis* y =
+      padded_axis(style, QStringLiteral("GPUs allocated"), 0, std::max({top, total, 1.0}));
   chart->addAxis(x, Qt::AlignBottom);
   chart->addAxis(y, Qt::AlignLeft);
   for (QLineSeries* l : lines) {

@@ -439,26 +439,7 @@ void add_calibration_section(Document& doc, const CalibrationData& cal, std::siz
   sec.blocks.emplace_back(std::move(about));
 
   // The error figures before and after fitting, as calibration.json records them.
-  struct Figure {
-    const char* key;
-    const char* sub;  // nullptr: `key` is the number
-    const char* label;
-    Unit unit;
-  };
-  const Figure figures[] = {
-      {"start_abs_error_s", "median", "Start error, median |s|", Unit::kSeconds},
-      {"start_abs_error_s", "p95", "Start error, p95 |s|", Unit::kSeconds},
-      {"start_abs_error_s", "mean", "Start error, mean |s|", Unit::kSeconds},
-      {"wait_abs_error_s", "median", "Wait error, median |s|", Unit::kSeconds},
-      {"jct_abs_error_s", "median", "JCT error, median |s|", Unit::kSeconds},
-      {"jct_abs_error_s", "p95", "JCT error, p95 |s|", Unit::kSeconds},
-      {"start_median_error_over_makespan", nullptr, "Median start error / makespan",
-       Unit::kFraction},
-      {"kendall_tau_start_order", nullptr, "Kendall's tau, start order", Unit::kIndex},
-      {"makespan_rel_error", nullptr, "Makespan error", Unit::kFraction},
-      {"utilization_mae_gpus", nullptr, "Utilization error (mean |GPUs|)", Unit::kNumber},
-      {"objective", nullptr, "Objective (fitting minimises)", Unit::kNumber},
-  };
+  const std::vector<CalibrationFigure> figures = calibration_figures(cal);
   Table e;
   e.id = "calibration-errors" + sfx;
   e.title = "Error figures";
@@ -468,16 +449,9 @@ void add_calibration_section(Document& doc, const CalibrationData& cal, std::siz
   e.columns = {{"figure", "Figure", false},
                {"before", "Before fitting", true},
                {"after", "After fitting", true}};
-  auto figure = [](const json& root, const Figure& f) {
-    const json* p = jpath(root, {f.key});
-    if (p && f.sub) p = jpath(*p, {f.sub});
-    return p && p->is_number() ? p->get<double>() : kMissing;
-  };
-  for (const Figure& f : figures) {
-    const double b = figure(c["errors_before"], f), a = figure(c["errors_after"], f);
-    if (!present(b) && !present(a)) continue;
-    e.rows.push_back({text_cell(f.label), value_cell(b, f.unit), value_cell(a, f.unit)});
-  }
+  for (const CalibrationFigure& f : figures)
+    e.rows.push_back(
+        {text_cell(f.label), value_cell(f.before, f.unit), value_cell(f.after, f.unit)});
   sec.blocks.emplace_back(std::move(e));
 
   if (cal.errors.is_object() && cal.errors.contains("model_after")) {
@@ -537,12 +511,25 @@ void add_calibration_section(Document& doc, const CalibrationData& cal, std::siz
     }
     sec.blocks.emplace_back(std::move(jobs));
   }
+  if (!cal.utilization.empty()) {
+    sec.blocks.emplace_back(ChartSlot{
+        "calibration-utilization" + sfx, ChartKind::kCalibrationUtilization,
+        "Allocated GPUs, observed and simulated",
+        "GPUs allocated over time on the live cluster and in the simulator before and after "
+        "fitting (utilization.csv, one sample per second).",
+        input});
+  }
   doc.sections.push_back(std::move(sec));
 
-  const double mb = figure(c["errors_before"], figures[0]);
-  const double ma = figure(c["errors_after"], figures[0]);
-  const double pb = figure(c["errors_before"], figures[1]);
-  const double pa = figure(c["errors_after"], figures[1]);
+  auto find = [&](const char* key) {
+    for (const CalibrationFigure& f : figures) {
+      if (f.key == key) return f;
+    }
+    return CalibrationFigure{};
+  };
+  const CalibrationFigure median = find("start_abs_error_s.median");
+  const CalibrationFigure p95 = find("start_abs_error_s.p95");
+  const double mb = median.before, ma = median.after, pb = p95.before, pa = p95.after;
   if (present(mb) && present(ma)) {
     doc.findings.push_back(sentence(
         {txt(ma <= mb ? "Fitting cut the median start error from "
@@ -551,8 +538,8 @@ void add_calibration_section(Document& doc, const CalibrationData& cal, std::siz
          number(format_duration(pb)), txt(" to "), number(format_duration(pa)), txt(") over "),
          number(std::to_string(cal.jobs.size())), txt(" jobs.")}));
   }
-  const double tau = figure(c["errors_after"], figures[7]);
-  const double ms = figure(c["errors_after"], figures[8]);
+  const double tau = find("kendall_tau_start_order").after;
+  const double ms = find("makespan_rel_error").after;
   if (present(tau) && present(ms)) {
     doc.findings.push_back(sentence(
         {txt("After fitting, Kendall's tau between the observed and simulated start order is "),

@@ -67,4 +67,46 @@ std::vector<double> start_errors(const CalibrationData& cal, bool after) {
   return out;
 }
 
+std::vector<CalibrationFigure> calibration_figures(const CalibrationData& cal) {
+  struct Figure {
+    const char* key;
+    const char* sub;  // nullptr: `key` is the number
+    const char* label;
+    Unit unit;
+  };
+  static constexpr Figure kFigures[] = {
+      {"start_abs_error_s", "median", "Start error, median |s|", Unit::kSeconds},
+      {"start_abs_error_s", "p95", "Start error, p95 |s|", Unit::kSeconds},
+      {"start_abs_error_s", "mean", "Start error, mean |s|", Unit::kSeconds},
+      {"wait_abs_error_s", "median", "Wait error, median |s|", Unit::kSeconds},
+      {"jct_abs_error_s", "median", "JCT error, median |s|", Unit::kSeconds},
+      {"jct_abs_error_s", "p95", "JCT error, p95 |s|", Unit::kSeconds},
+      {"start_median_error_over_makespan", nullptr, "Median start error / makespan",
+       Unit::kFraction},
+      {"kendall_tau_start_order", nullptr, "Kendall's tau, start order", Unit::kIndex},
+      {"makespan_rel_error", nullptr, "Makespan error", Unit::kFraction},
+      {"utilization_mae_gpus", nullptr, "Utilization error (mean |GPUs|)", Unit::kNumber},
+      {"objective", nullptr, "Objective (fitting minimises)", Unit::kNumber},
+  };
+  auto value = [&](const char* side, const Figure& f) {
+    const nlohmann::json& c = cal.calibration;
+    if (!c.is_object() || !c.contains(side) || !c[side].is_object() || !c[side].contains(f.key))
+      return kMissing;
+    const nlohmann::json* p = &c[side][f.key];
+    if (f.sub) p = p->is_object() && p->contains(f.sub) ? &(*p)[f.sub] : nullptr;
+    return p && p->is_number() ? p->get<double>() : kMissing;
+  };
+  std::vector<CalibrationFigure> out;
+  for (const Figure& f : kFigures) {
+    CalibrationFigure fig;
+    fig.key = f.sub ? std::string(f.key) + "." + f.sub : std::string(f.key);
+    fig.label = f.label;
+    fig.unit = f.unit;
+    fig.before = value("errors_before", f);
+    fig.after = value("errors_after", f);
+    if (present(fig.before) || present(fig.after)) out.push_back(std::move(fig));
+  }
+  return out;
+}
+
 }  // namespace orrery::reports

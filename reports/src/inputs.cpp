@@ -69,6 +69,7 @@ class SweepReader final : public InputReader {
       d.orrery_version = meta->orrery_version;
       d.created_utc = meta->created_utc;
       d.fingerprint = meta->fingerprint;
+      d.spec = meta->spec;
       d.failures = db.failure_count();
       for (plan::StoredRun& r : db.runs()) {
         SweepRun s;
@@ -185,6 +186,42 @@ std::vector<CalibrationJob> read_comparison(const fs::path& file) {
   return jobs;
 }
 
+// utilization.csv: allocated GPUs per second, observed and simulated before and after fitting.
+std::vector<CalibrationUtilization> read_utilization(const fs::path& file) {
+  const std::string path = file.string();
+  traces::LineReader in(path);
+  const Columns cols = read_header(in, path);
+  sim::Problems problems;
+  require_columns(cols, path, problems,
+                  {"time_s", "observed_gpus", "simulated_before_gpus", "simulated_after_gpus"});
+  problems.throw_if_any();
+  CsvFields num(path, problems);
+  std::vector<CalibrationUtilization> rows;
+  std::vector<std::string> f;
+  std::string line;
+  while (in.next(line)) {
+    if (line.empty()) continue;
+    const std::uint64_t ln = in.line_number();
+    if (!split_row(line, ln, path, problems, f)) break;
+    auto get = [&](const char* name) { return num.number(f, cols[name], name, ln); };
+    CalibrationUtilization u;
+    const double t = get("time_s");
+    if (!present(t)) {
+      problems.add(path + ":" + std::to_string(ln) + ": column 'time_s'", "missing");
+      break;
+    }
+    u.time_s = t;
+    u.observed = get("observed_gpus");
+    u.before = get("simulated_before_gpus");
+    u.after = get("simulated_after_gpus");
+    u.total = get("gpus_total");
+    rows.push_back(u);
+    if (problems.size() >= 20) break;
+  }
+  problems.throw_if_any();
+  return rows;
+}
+
 class CalibrationReader final : public InputReader {
  public:
   std::string kind() const override { return "calibration"; }
@@ -213,6 +250,11 @@ class CalibrationReader final : public InputReader {
     }
     problems.throw_if_any();
     d.jobs = read_comparison(path / "comparison.csv");
+    if (is_file(path / "utilization.csv")) {
+      d.utilization = read_utilization(path / "utilization.csv");
+    } else {
+      in.notes.push_back((path / "utilization.csv").string() + ": missing (no utilization curves)");
+    }
     if (is_file(path / "errors.json")) {
       d.errors = read_json_object(path / "errors.json");
     } else {

@@ -1,20 +1,35 @@
 // GUI tests, offscreen: models (QAbstractItemModelTester), the example scenario run to the end,
 // cancelling a long run, the error dialog for a bad trace and a bad scenario, save and reopen,
-// unsaved-changes prompts, CSV copy and report export.
+// unsaved-changes prompts, CSV copy and report export; a real sweep database (plan::run_sweep,
+// as `orrery sweep` runs it) in the Sweep tab, its Pareto front, and opening a run from the
+// chart and the table; a real calibration result folder (`orrery calibrate k8s --from-saved`)
+// in the Calibration tab; bad result inputs in the problems dialog.
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QChartView>
 #include <QElapsedTimer>
+#include <QLineSeries>
 #include <QPlainTextEdit>
+#include <QProcess>
+#include <QScatterSeries>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include "allocation_timeline.hpp"
+#include "calibration_view.hpp"
 #include "main_window.hpp"
+#include "orrery/plan/results_db.hpp"
+#include "orrery/plan/sweep.hpp"
+#include "orrery/plan/sweep_spec.hpp"
 #include "orrery/reports/charts_extra.hpp"
 #include "orrery/scenario/scenario.hpp"
 #include "orrery/traces/synth.hpp"
@@ -24,6 +39,7 @@
 #include "results_model.hpp"
 #include "scenario_editor.hpp"
 #include "scenario_io.hpp"
+#include "sweep_view.hpp"
 
 using namespace orrery;
 using namespace orrery::gui;
@@ -46,6 +62,77 @@ QList<ProblemsDialog*> problem_dialogs() {
 void close_dialogs() {
   for (ProblemsDialog* d : problem_dialogs()) d->close();
   QApplication::processEvents();
+}
+
+// The sweep the tests open: the example scenario on 3 and 4 A100 nodes under fifo and sjf (4
+// runs), run through plan::run_sweep as `orrery sweep` runs it, into DIR/sweep.sqlite.
+QString make_sweep(const QTemporaryDir& dir) {
+  const std::string spec_path = dir.filePath("sweep.json").toStdString();
+  {
+    const nlohmann::json spec = {
+        {"name", "gui test sweep"},
+        {"base", example("scenario.json").toStdString()},
+        {"axes",
+         {{{"name", "a100_nodes"}, {"path", "cluster.pools[name=a100].nodes"}, {"values", {3, 4}}},
+          {{"policy", {"fifo", "sjf"}}}}}};
+    std::ofstream(spec_path) << spec.dump(2);
+  }
+  const QString db = dir.filePath("sweep.sqlite");
+  plan::SweepOptions o;
+  o.threads = 2;
+  const plan::SweepReport r =
+      plan::run_sweep(plan::load_sweep_spec(spec_path), db.toStdString(), o);
+  if (r.ran != 4 || !r.failures.empty()) return {};
+  return db;
+}
+
+// `orrery calibrate k8s --from-saved` on the calibrate tests' saved kubectl output: a real result
+// folder (calibration.json, comparison.csv, utilization.csv, errors.json, simulated/). Empty when
+// the CLI is not built or cannot write one.
+QString make_calibration(const QTemporaryDir& dir) {
+  const QString cli = QStringLiteral(ORRERY_CLI);
+  if (cli.isEmpty()) return {};
+  const QString out = dir.filePath("calib");
+  QProcess p;
+  p.setProcessChannelMode(QProcess::MergedChannels);
+  p.start(cli, {"calibrate", "k8s", "--from-saved",
+                QString::fromStdString((std::filesystem::path(ORRERY_SOURCE_DIR) / "tests" /
+                                        "calibrate" / "data" / "kubectl_nodes_pods.json")
+                                           .string()),
+                "-o", out, "-q"});
+  if (!p.waitForFinished(120000) || p.exitCode() != 0 ||
+      !QFileInfo(out + "/calibration.json").exists()) {
+    qWarning("calibrate k8s --from-saved wrote no result folder: %s", p.readAll().constData());
+    return {};
+  }
+  return out;
+}
+
+// The policy series of the sweep chart (they carry the run behind each point).
+QList<QScatterSeries*> run_series(QChart* chart) {
+  QList<QScatterSeries*> out;
+  for (QAbstractSeries* s : chart->series()) {
+    auto* sc = qobject_cast<QScatterSeries*>(s);
+    if (sc && sc->property(reports::kSweepRunsProperty).isValid()) out << sc;
+  }
+  return out;
+}
+
+QLineSeries* front_series(QChart* chart) {
+  for (QAbstractSeries* s : chart->series()) {
+    if (s->name() == "Pareto front") return qobject_cast<QLineSeries*>(s);
+  }
+  return nullptr;
+}
+
+// Splits a CSV line with no quoted fields (comparison.csv of the k8s fixture has none).
+std::vector<std::string> split_plain(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string f;
+  while (std::getline(ss, f, ',')) out.push_back(f);
+  if (!line.empty() && line.back() == ',') out.emplace_back();
+  return out;
 }
 
 nlohmann::json comparable(const scenario::Scenario& s) {
@@ -293,6 +380,375 @@ class GuiTest : public QObject {
              QString::fromStdString(comparable(before).dump(1)));
     QVERIFY(problem_dialogs().isEmpty());
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Sweeps
+
+  void sweep_tab_shows_every_run_and_the_pareto_front() {
+    const QString db = sweep_db();
+    QVERIFY(!db.isEmpty());
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(w.open_results(db));
+    QTest::qWait(200);  // laid out, so run_near maps points to pixels
+    QVERIFY(problem_dialogs().isEmpty());
+    QCOMPARE(w.main_tabs()->currentIndex(), 1);
+    QCOMPARE(w.results_tabs()->currentWidget(), static_cast<QWidget*>(w.sweep_view()));
+    SweepRunsModel* m = w.sweep_view()->model();
+    QAbstractItemModelTester tester(m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(m->rowCount(), 4);
+
+    // The model's numbers are the database's.
+    plan::ResultsDb store(db.toStdString(), plan::ResultsDb::Mode::kReadOnly);
+    const std::vector<plan::StoredRun> stored = store.runs();
+    QCOMPARE(stored.size(), 4U);
+    const std::string cost_key = m->tradeoff().cost_metric;
+    const std::string time_key = m->tradeoff().time_metric;
+    QVERIFY(!cost_key.empty() && !time_key.empty());
+    const int cost_col = m->metric_column(cost_key);
+    const int time_col = m->metric_column(time_key);
+    const int front_col = m->front_column();
+    QVERIFY(cost_col > 0 && time_col > 0 && front_col > 0);
+    std::vector<double> cost, time;
+    for (int r = 0; r < 4; ++r) {
+      QCOMPARE(m->data(m->index(r, 0), Qt::UserRole).toULongLong(),
+               static_cast<qulonglong>(stored[static_cast<std::size_t>(r)].index));
+      cost.push_back(m->data(m->index(r, cost_col), Qt::UserRole).toDouble());
+      time.push_back(m->data(m->index(r, time_col), Qt::UserRole).toDouble());
+      QCOMPARE(cost.back(), stored[static_cast<std::size_t>(r)].metrics.at(cost_key));
+      QCOMPARE(time.back(), stored[static_cast<std::size_t>(r)].metrics.at(time_key));
+    }
+    // The front, computed here: a run is on it iff no other run is at least as good on both and
+    // better on one.
+    std::set<std::size_t> expected;
+    for (std::size_t i = 0; i < 4; ++i) {
+      bool beaten = false;
+      for (std::size_t j = 0; j < 4; ++j) {
+        if (j != i && cost[j] <= cost[i] && time[j] <= time[i] &&
+            (cost[j] < cost[i] || time[j] < time[i]))
+          beaten = true;
+      }
+      if (!beaten) expected.insert(i);
+    }
+    QVERIFY(!expected.empty());
+    for (std::size_t i = 0; i < 4; ++i) {
+      const QModelIndex f = m->index(static_cast<int>(i), front_col);
+      QCOMPARE(m->data(f, Qt::UserRole).toBool(), expected.count(i) == 1);
+      QCOMPARE(m->data(f).toString(), QString(expected.count(i) ? "yes" : ""));
+      QCOMPARE(m->data(m->index(static_cast<int>(i), 0), Qt::FontRole).isValid(),
+               expected.count(i) == 1);
+    }
+
+    // The chart: one point per run, each run once, at its cost; the front through the same runs.
+    QChart* chart = w.sweep_view()->chart_view()->chart();
+    QVERIFY(chart);
+    std::multiset<std::size_t> plotted;
+    for (QScatterSeries* s : run_series(chart)) {
+      const QVariantList runs = s->property(reports::kSweepRunsProperty).toList();
+      QCOMPARE(runs.size(), s->count());
+      for (int k = 0; k < s->count(); ++k) {
+        const std::size_t run = runs[k].toULongLong();
+        plotted.insert(run);
+        QCOMPARE(s->at(k).x(), cost[run]);
+        QCOMPARE(w.sweep_view()->run_near(s->at(k), s), static_cast<long long>(run));
+      }
+    }
+    QCOMPARE(plotted, (std::multiset<std::size_t>{0, 1, 2, 3}));
+    QLineSeries* front = front_series(chart);
+    QVERIFY(front);
+    QCOMPARE(static_cast<std::size_t>(front->count()), expected.size());
+    std::multiset<double> front_costs, expected_costs;
+    for (int k = 0; k < front->count(); ++k) front_costs.insert(front->at(k).x());
+    for (std::size_t i : expected) expected_costs.insert(cost[i]);
+    QVERIFY(front_costs == expected_costs);
+  }
+
+  void clicking_a_point_or_a_row_opens_that_run() {
+    const QString db = sweep_db();
+    QVERIFY(!db.isEmpty());
+    QSettings().remove("sweepInputs");  // nothing remembered: the trace must be asked for
+    MainWindow w;
+    int asked = 0;
+    w.locate_input = [&](const QString& what, const QString&) {
+      ++asked;
+      [&] { QCOMPARE(what, QString("workload.trace")); }();
+      return example("small-trace.csv");
+    };
+    w.resize(1360, 860);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(w.open_results(db));
+    QTest::qWait(200);  // the chart lays its plot area out when shown
+    SweepRunsModel* m = w.sweep_view()->model();
+    const reports::SweepData& sweep = *m->sweep();
+
+    // Click the point of run 3 (a100_nodes=4, policy=sjf) where the chart draws it.
+    const std::size_t target = 3;
+    QCOMPARE(reports::param_text(sweep.runs[target].params["policy"]), std::string("sjf"));
+    QChartView* view = w.sweep_view()->chart_view();
+    QScatterSeries* series = nullptr;
+    QPointF point;
+    for (QScatterSeries* s : run_series(view->chart())) {
+      const QVariantList runs = s->property(reports::kSweepRunsProperty).toList();
+      for (int k = 0; k < s->count(); ++k) {
+        if (runs[k].toULongLong() == target) {
+          series = s;
+          point = s->at(k);
+        }
+      }
+    }
+    QVERIFY(series);
+    const QPoint at = view->mapFromScene(view->chart()->mapToPosition(point, series));
+    QSignalSpy done(&w, &MainWindow::run_finished);
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, at);
+    QVERIFY(w.controller()->running());
+    QVERIFY(done.wait(60000));
+    QCOMPARE(done.takeFirst().at(0).toBool(), true);
+    QCOMPARE(asked, 1);
+    QVERIFY(problem_dialogs().isEmpty());
+
+    // The results views show that run: one policy run, its stored numbers, named in the note.
+    ResultsTableModel* results = w.results_model();
+    QCOMPARE(results->rowCount(), 1);
+    QCOMPARE(results->data(results->index(0, 0)).toString(), QString("sjf"));
+    const auto& run = w.last_outcome().runs->front();
+    for (const char* key : {"jobs", "jct_s.mean", "makespan_s", "cost_total"}) {
+      const auto stored = sweep.runs[target].metric(key);
+      if (!stored) continue;
+      QCOMPARE(run.metric(key).value_or(-1), *stored);
+    }
+    QCOMPARE(run.summary.value("fingerprint", std::string()), sweep.runs[target].fingerprint);
+    QVERIFY(w.results_origin().contains("run 3 (a100_nodes=4, policy=sjf)"));
+    QVERIFY(w.results_note().contains("run 3 (a100_nodes=4, policy=sjf)"));
+    QVERIFY(w.results_note().contains("Same schedule as the sweep stored"));
+    QCOMPARE(w.last_outcome().timelines->size(), 1U);
+    QCOMPARE(w.last_outcome().timelines->front().gpus_total, 4 * 8.0 + 16.0);
+
+    // Double-clicking (activating) a row opens that run; the trace is remembered now.
+    QTableView* table = w.sweep_view()->table();
+    table->activated(m->index(0, 0));
+    QVERIFY(done.wait(60000));
+    QCOMPARE(done.takeFirst().at(0).toBool(), true);
+    QCOMPARE(asked, 1);
+    QCOMPARE(results->rowCount(), 1);
+    QCOMPARE(results->data(results->index(0, 0)).toString(), QString("fifo"));
+    QVERIFY(w.results_note().contains("run 0 (a100_nodes=3, policy=fifo)"));
+    QCOMPARE(w.last_outcome().runs->front().metric("jct_s.mean").value_or(-1),
+             *sweep.runs[0].metric("jct_s.mean"));
+
+    // Running the editor's scenario afterwards is no longer "a sweep run".
+    QVERIFY(w.load_file(example("scenario.json")));
+    QVERIFY(w.start_run());
+    QVERIFY(done.wait(60000));
+    QVERIFY(w.results_origin().isEmpty());
+  }
+
+  void a_wrong_trace_for_a_sweep_run_is_refused() {
+    const QString db = sweep_db();
+    QVERIFY(!db.isEmpty());
+    QSettings().remove("sweepInputs");
+    QTemporaryDir dir;
+    const QString other = dir.filePath("other.csv");
+    std::ofstream(other.toStdString()) << traces::kNativeHeader << "\n";
+    MainWindow w;
+    w.locate_input = [&](const QString&, const QString&) { return other; };
+    QVERIFY(w.open_results(db));
+    QVERIFY(!w.open_sweep_run(1));
+    QVERIFY(!w.controller()->running());
+    const auto dialogs = problem_dialogs();
+    QCOMPARE(dialogs.size(), 1);
+    QCOMPARE(dialogs.front()->problems().size(), 1U);
+    QCOMPARE(QString::fromStdString(dialogs.front()->problems().front().where), other);
+    QVERIFY(dialogs.front()->problems().front().what.find("workload.trace") != std::string::npos);
+    close_dialogs();
+    // Cancelling the question opens nothing and says nothing.
+    w.locate_input = [](const QString&, const QString&) { return QString(); };
+    QVERIFY(!w.open_sweep_run(1));
+    QVERIFY(problem_dialogs().isEmpty());
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Calibration
+
+  void calibration_folder_opens_with_one_row_per_job() {
+    const QString dir = calibration_dir();
+    if (dir.isEmpty()) QSKIP("no calibration result folder (orrery CLI or k8s importer missing)");
+    MainWindow w;
+    QVERIFY(w.open_results(dir));
+    QVERIFY(problem_dialogs().isEmpty());
+    QCOMPARE(w.results_tabs()->currentWidget(), static_cast<QWidget*>(w.calibration_view()));
+    CalibrationJobsModel* jobs = w.calibration_view()->jobs_model();
+    CalibrationErrorsModel* errors = w.calibration_view()->errors_model();
+    QAbstractItemModelTester t1(jobs, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t2(errors, QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+    // comparison.csv, read here line by line: one row per job with its values.
+    std::ifstream in((dir + "/comparison.csv").toStdString());
+    std::string line;
+    std::getline(in, line);
+    const std::vector<std::string> header = split_plain(line);
+    auto col = [&](const std::string& name) {
+      return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) -
+                                      header.begin());
+    };
+    std::vector<std::vector<std::string>> rows;
+    while (std::getline(in, line))
+      if (!line.empty()) rows.push_back(split_plain(line));
+    QVERIFY(!rows.empty());
+    QCOMPARE(jobs->rowCount(), static_cast<int>(rows.size()));
+    const std::pair<int, const char*> numeric[] = {
+        {CalibrationJobsModel::kSubmit, "submit_s"},
+        {CalibrationJobsModel::kObservedStart, "observed_start_s"},
+        {CalibrationJobsModel::kObservedEnd, "observed_end_s"},
+        {CalibrationJobsModel::kStartBefore, "simulated_start_before_s"},
+        {CalibrationJobsModel::kStartAfter, "simulated_start_after_s"},
+        {CalibrationJobsModel::kEndAfter, "simulated_end_after_s"},
+        {CalibrationJobsModel::kErrorAfter, "start_error_after_s"}};
+    for (int r = 0; r < jobs->rowCount(); ++r) {
+      const auto& f = rows[static_cast<std::size_t>(r)];
+      QCOMPARE(jobs->data(jobs->index(r, CalibrationJobsModel::kJob)).toString(),
+               QString::fromStdString(f[col("job_id")]));
+      for (const auto& [c, name] : numeric) {
+        const std::string& cell = f[col(name)];
+        const QVariant v = jobs->data(jobs->index(r, c), Qt::UserRole);
+        if (cell.empty()) {
+          QVERIFY(!v.isValid());
+        } else if (c == CalibrationJobsModel::kErrorAfter) {
+          QVERIFY(std::abs(v.toDouble() - std::stod(cell)) < 1e-3);  // CSV: 3 decimals
+        } else {
+          QCOMPARE(v.toDouble(), std::stod(cell));
+          QCOMPARE(jobs->data(jobs->index(r, c)).toString(), QString::fromStdString(cell));
+        }
+      }
+    }
+    // The error figures are calibration.json's.
+    const auto cal = scenario::json_read_file((dir + "/calibration.json").toStdString());
+    bool median = false, tau = false;
+    for (int r = 0; r < errors->rowCount(); ++r) {
+      const QString label = errors->data(errors->index(r, 0)).toString();
+      if (label == "Start error, median |s|") {
+        QCOMPARE(errors->data(errors->index(r, 1), Qt::UserRole).toDouble(),
+                 cal["errors_before"]["start_abs_error_s"]["median"].get<double>());
+        QCOMPARE(errors->data(errors->index(r, 2), Qt::UserRole).toDouble(),
+                 cal["errors_after"]["start_abs_error_s"]["median"].get<double>());
+        median = true;
+      }
+      if (label == "Kendall's tau, start order") {
+        QCOMPARE(errors->data(errors->index(r, 2), Qt::UserRole).toDouble(),
+                 cal["errors_after"]["kendall_tau_start_order"].get<double>());
+        tau = true;
+      }
+    }
+    QVERIFY(median && tau);
+    // The charts: every job with both starts in the scatter; the utilization curves drawn.
+    QChart* scatter = w.calibration_view()->scatter_view()->chart();
+    int after_points = 0;
+    for (QAbstractSeries* s : scatter->series())
+      if (s->name() == "after fitting") after_points = qobject_cast<QXYSeries*>(s)->count();
+    int with_both = 0;
+    for (const auto& f : rows)
+      with_both +=
+          !f[col("observed_start_s")].empty() && !f[col("simulated_start_after_s")].empty();
+    QCOMPARE(after_points, with_both);
+    QChart* util = w.calibration_view()->utilization_view()->chart();
+    int curves = 0;
+    for (QAbstractSeries* s : util->series())
+      curves += qobject_cast<QXYSeries*>(s)->count() > 1 ? 1 : 0;
+    QVERIFY(curves >= 3);
+
+    // Its calibration.json, or the folder dropped on the window, opens it too.
+    MainWindow w2;
+    QVERIFY(w2.open_results(dir + "/calibration.json"));
+    QCOMPARE(w2.calibration_view()->jobs_model()->rowCount(), jobs->rowCount());
+    MainWindow w3;
+    w3.open_dropped(dir);
+    QCOMPARE(w3.calibration_view()->jobs_model()->rowCount(), jobs->rowCount());
+    QVERIFY(problem_dialogs().isEmpty());
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Bad result inputs: the problems dialog with every problem and where, never a crash.
+
+  void bad_result_inputs_show_the_problems_dialog() {
+    QTemporaryDir dir;
+    MainWindow w;
+    auto expect_problems = [&](const QString& path, const std::string& where_has,
+                               const std::string& what_has) {
+      QVERIFY2(!w.open_results(path), qPrintable(path));
+      const auto dialogs = problem_dialogs();
+      QCOMPARE(dialogs.size(), 1);
+      const auto& problems = dialogs.front()->problems();
+      QVERIFY(!problems.empty());
+      bool where_found = false, what_found = false;
+      for (const auto& p : problems) {
+        QVERIFY(!p.where.empty());
+        where_found = where_found || p.where.find(where_has) != std::string::npos;
+        what_found = what_found || p.what.find(what_has) != std::string::npos;
+      }
+      QVERIFY2(where_found, where_has.c_str());
+      QVERIFY2(what_found, what_has.c_str());
+      auto* list = dialogs.front()->findChild<QTreeWidget*>("problemList");
+      QVERIFY(list);
+      QCOMPARE(list->topLevelItemCount(), static_cast<int>(problems.size()));
+      close_dialogs();
+    };
+    // A file that is not a sweep database.
+    const QString text = dir.filePath("notes.txt");
+    std::ofstream(text.toStdString()) << "hello\n";
+    expect_problems(text, "notes.txt", "sweep");
+    // A corrupt database: the SQLite header, then garbage.
+    const QString corrupt = dir.filePath("corrupt.sqlite");
+    {
+      std::ofstream out(corrupt.toStdString(), std::ios::binary);
+      out.write("SQLite format 3\0", 16);
+      for (int i = 0; i < 8192; ++i) out.put(static_cast<char>((i * 37) & 0xff));
+    }
+    expect_problems(corrupt, "corrupt.sqlite", "'orrery sweep' results database");
+    // A real sweep database cut short.
+    const QString db = sweep_db();
+    QVERIFY(!db.isEmpty());
+    const QString cut = dir.filePath("cut.sqlite");
+    {
+      std::ifstream in(db.toStdString(), std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+      std::ofstream(cut.toStdString(), std::ios::binary) << bytes.substr(0, bytes.size() / 3);
+    }
+    expect_problems(cut, "cut.sqlite", "'orrery sweep' results database");
+    // A calibration folder missing its comparison.csv.
+    const QString calib = calibration_dir();
+    if (!calib.isEmpty()) {
+      const QString broken = dir.filePath("broken-calib");
+      QDir().mkpath(broken);
+      QVERIFY(QFile::copy(calib + "/calibration.json", broken + "/calibration.json"));
+      expect_problems(broken, "comparison.csv", "missing");
+    }
+    // A folder of nothing known.
+    const QString empty = dir.filePath("empty");
+    QDir().mkpath(empty);
+    expect_problems(empty, "empty", "calibration");
+    // Dropped, a bad input shows the same dialog.
+    w.open_dropped(corrupt);
+    QCOMPARE(problem_dialogs().size(), 1);
+    close_dialogs();
+    QCOMPARE(w.sweep_view()->model()->rowCount(), 0);  // nothing half-opened
+  }
+
+ private:
+  QString sweep_db() {
+    if (sweep_db_.isEmpty()) sweep_db_ = make_sweep(fixtures_);
+    return sweep_db_;
+  }
+  QString calibration_dir() {
+    if (!calibration_tried_) {
+      calibration_tried_ = true;
+      calibration_dir_ = make_calibration(fixtures_);
+    }
+    return calibration_dir_;
+  }
+  QTemporaryDir fixtures_;
+  QString sweep_db_, calibration_dir_;
+  bool calibration_tried_ = false;
 };
 
 QTEST_MAIN(GuiTest)

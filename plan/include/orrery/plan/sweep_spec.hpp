@@ -68,6 +68,14 @@ SweepSpec load_sweep_spec(const std::string& path);
 SweepSpec parse_sweep_spec(const nlohmann::json& j, const std::string& where,
                            const std::string& dir);
 
+// The spec a results database records (meta "spec": SweepSpec::canonical) made usable again,
+// with `base` as the base document: the canonical base has each input file replaced by its
+// content hash ("sha256:..."), so the caller passes it with those files found again (absolute
+// paths). The fingerprint is recomputed from `base`: it equals the database's exactly when the
+// files found have the recorded contents. Throws sim::InputError naming `where`.
+SweepSpec sweep_spec_from_canonical(const nlohmann::json& canonical, nlohmann::json base,
+                                    const std::string& where);
+
 RunPlan run_at(const SweepSpec& spec, std::size_t index);
 // The base document with the run's values applied (throws PathError when a path does not fit).
 nlohmann::json run_document(const SweepSpec& spec, const RunPlan& run);

@@ -148,6 +148,19 @@ std::string params_text(const SweepRun& run, const std::vector<std::string>& axe
 // both; seconds.
 std::vector<double> start_errors(const CalibrationData& cal, bool after);
 
+// One error figure of a calibration, before and after fitting, as calibration.json records it
+// (errors_before / errors_after; docs/calibration.md defines each).
+struct CalibrationFigure {
+  std::string key;    // dotted path in errors_before/after: "start_abs_error_s.median"
+  std::string label;  // "Start error, median |s|"
+  Unit unit = Unit::kNumber;
+  double before = kMissing, after = kMissing;
+};
+// The figures a report and the GUI show (median/p95/mean start error, wait and JCT errors,
+// start error over makespan, Kendall's tau, makespan error, utilization error, the objective),
+// in that order; a figure missing both before and after is left out.
+std::vector<CalibrationFigure> calibration_figures(const CalibrationData& cal);
+
 // A sentence as parts, so writers can style and escape names and numbers.
 struct TextPart {
   enum class Kind { kText, kName, kNumber } kind = Kind::kText;

@@ -22,11 +22,18 @@ std::vector<std::size_t> pareto_front(const std::vector<double>& x, const std::v
 QChart* cost_jct_chart(const std::vector<RunData>& runs, const ChartStyle& style = {});
 
 // A sweep's runs: cost against completion time (sweep_tradeoff's metrics), coloured by policy,
-// the Pareto front circled and joined by a dashed line.
+// the Pareto front circled and joined by a dashed line. Each policy's QScatterSeries carries the
+// property kSweepRunsProperty: a QVariantList of indices into sweep.runs, one per point in the
+// series' order, so a viewer can tell which run a clicked point is (the front's series have no
+// such property).
+inline constexpr const char* kSweepRunsProperty = "orreryRuns";
 QChart* sweep_pareto_chart(const SweepData& sweep, const ChartStyle& style = {});
 // Simulated against observed start per job, before and after fitting, with the diagonal.
 QChart* calibration_scatter_chart(const CalibrationData& cal, const ChartStyle& style = {});
 // Cumulative distribution of |simulated - observed start| before and after fitting.
 QChart* calibration_error_chart(const CalibrationData& cal, const ChartStyle& style = {});
+// GPUs allocated over time (utilization.csv): observed, and simulated before and after fitting,
+// with the cluster's GPU count ("capacity") as a dashed line.
+QChart* calibration_utilization_chart(const CalibrationData& cal, const ChartStyle& style = {});
 
 }  // namespace orrery::reports

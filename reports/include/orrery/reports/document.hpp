@@ -31,6 +31,7 @@ enum class ChartKind {
   kSweepPareto,         // a sweep's cost against completion time (source: the input)
   kCalibrationScatter,  // simulated against observed start per job (source: the input)
   kCalibrationErrors,   // distribution of the start errors (source: the input)
+  kCalibrationUtilization,  // allocated GPUs over time, observed and simulated (source: input)
 };
 
 struct Cell {

@@ -104,6 +104,7 @@ struct SweepData {
   std::size_t runs_total = 0;     // in the whole spec
   std::size_t failures = 0;       // runs that threw (retried on resume)
   std::string shard, orrery_version, created_utc, fingerprint;
+  nlohmann::json spec;         // the canonical spec (meta "spec": base content, mode, axes)
   std::vector<SweepRun> runs;  // by run index
 };
 
@@ -123,10 +124,17 @@ struct CalibrationJob {
   double start_after_s = kMissing, end_after_s = kMissing;
 };
 
+// One row of a calibration folder's utilization.csv: GPUs allocated at time_s.
+struct CalibrationUtilization {
+  double time_s = 0;
+  double observed = kMissing, before = kMissing, after = kMissing, total = kMissing;
+};
+
 struct CalibrationData {
   nlohmann::json calibration;  // calibration.json
   nlohmann::json errors;       // errors.json (null when absent)
   std::vector<CalibrationJob> jobs;
+  std::vector<CalibrationUtilization> utilization;  // utilization.csv (empty when absent)
 };
 
 struct LoadedInput {
@@ -170,7 +178,8 @@ std::unique_ptr<InputReader> make_simulate_reader();
 std::unique_ptr<InputReader> make_sweep_reader();
 // Plan results: a folder with plan.json (or the plan.json file itself).
 std::unique_ptr<InputReader> make_plan_reader();
-// Calibration result folders: calibration.json, comparison.csv, errors.json, simulated/.
+// Calibration result folders: calibration.json, comparison.csv, errors.json, utilization.csv,
+// simulated/.
 std::unique_ptr<InputReader> make_calibration_reader();
 // Reads one policy folder (summary.json required; manifest.json, jobs.csv, timeseries.csv when
 // present).
