@@ -253,6 +253,9 @@ class TiresiasCompat final : public sim::Policy {
         model_[j].running = true;
         continue;
       }
+      // The model counts whole seconds: it can take in a job the engine has not seen arrive yet
+      // (submitted at 10.4 s, modelled at 10 s). Only a pending job can start.
+      if (!ctx.pending().contains(j)) continue;
       if (auto p = ctx.find_placement(j)) {
         ctx.start(j, std::move(*p));
         model_[j].running = true;

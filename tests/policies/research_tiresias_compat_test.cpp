@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "orrery/scenario/scenario.hpp"
 #include "orrery/sim/problems.hpp"
 #include "orrery/traces/trace_format.hpp"
 #include "research_support.hpp"
@@ -231,6 +232,26 @@ TEST(TiresiasCompat, RejectsBadParameters) {
                sim::InputError);
   EXPECT_THROW(policies::make_policy("tiresias-compat-srtf", {{"queue_limit", {3250}}}),
                sim::InputError);
+}
+
+// The quick start's workload (fractional submit times, two GPU types): the whole-second model
+// once took in a job the engine had not seen arrive yet and started it ("erasing a job that is not
+// pending", an internal error). Every job must now run to its end.
+TEST(TiresiasCompat, RunsTheQuickStartWorkload) {
+  const std::filesystem::path ex = source_dir() / "examples";
+  const sim::ClusterSpec cluster = scenario::load_cluster((ex / "cluster.json").string());
+  const sim::Workload w =
+      traces::import_trace((ex / "small-trace.csv").string(), "native", {}).workload;
+  for (const char* policy : {"tiresias-compat-dlas", "tiresias-compat-srsf", "tiresias-compat-srtf",
+                             "tiresias-compat-fifo"}) {
+    SCOPED_TRACE(policy);
+    const sim::RunResult r = run_policy(cluster, w, policy);
+    ASSERT_EQ(r.jobs.size(), w.jobs.size());
+    for (const auto& o : r.jobs) {
+      EXPECT_TRUE(o.end.has_value());
+      if (o.start) EXPECT_GE(o.start->ms(), o.submit.ms());
+    }
+  }
 }
 
 }  // namespace
