@@ -2,6 +2,8 @@
 //   orrery calibrate slurm --local 4:8:a100 --trace T --jobs 100 --compress 60 -o OUT
 //   orrery calibrate slurm --trace T --jobs 100 --compress 60 -o OUT      (SLURM_CONF's cluster)
 //   orrery calibrate k8s --from-saved cluster.json -o OUT                  (or kubectl, read-only)
+//   orrery calibrate check --profile OUT/profile.json OTHER_OUT            (a profile on another
+//   run)
 #include <fmt/format.h>
 
 #include <csignal>
@@ -15,6 +17,7 @@
 #include "orrery/calibrate/local_slurm.hpp"
 #include "orrery/calibrate/process.hpp"
 #include "orrery/calibrate/result_folder.hpp"
+#include "orrery/calibrate/saved_run.hpp"
 #include "orrery/calibrate/slurm_calibration.hpp"
 #include "orrery/sim/problems.hpp"
 
@@ -30,6 +33,9 @@ struct CalibrateArgs {
   bool no_fit = false, keep_cluster = false, quiet = false;
   // k8s
   std::string from_saved, kubeconfig, context, placement;
+  // check
+  std::string profile;
+  std::vector<std::string> runs;
   std::string command_line;
 };
 
@@ -130,6 +136,32 @@ int run_k8s(const CalibrateArgs& a) {
   return 0;
 }
 
+int run_check(const CalibrateArgs& a) {
+  const calibrate::CalibrationProfile profile = calibrate::CalibrationProfile::load(a.profile);
+  const auto& m = profile.model;
+  std::cout << fmt::format(
+      "profile {}: policy {}, tick {:.3f} s, launch {:.3f} s, completion {:.3f} s, placement {}\n",
+      a.profile, m.policy, m.tick_s, m.launch_latency_s, m.completion_latency_s, m.placement);
+  // Read every folder first: a bad one fails before any output about the others.
+  std::vector<calibrate::SavedSlurmRun> runs;
+  for (const auto& dir : a.runs) runs.push_back(calibrate::load_saved_slurm_run(dir));
+  int worse = 0;
+  for (const auto& r : runs) {
+    const calibrate::ProfileCheck c = calibrate::check_profile(r, profile);
+    std::cout << fmt::format("\n{}: {} jobs; both models on this run's loop phases\n", r.dir,
+                             c.errors_profile.jobs);
+    std::cout << calibrate::errors_table(c.errors_defaults, c.errors_profile, "unfitted",
+                                         "profile");
+    const bool better = c.errors_profile.objective < c.errors_defaults.objective;
+    std::cout << fmt::format(
+        "objective (mean |start| + mean |JCT| error): {:.3f} s -> {:.3f} s ({})\n",
+        c.errors_defaults.objective, c.errors_profile.objective,
+        better ? "the profile is closer" : "the profile is NOT closer");
+    if (!better) ++worse;
+  }
+  return worse == 0 ? 0 : 3;
+}
+
 }  // namespace
 
 Command add_calibrate(CLI::App& app) {
@@ -188,10 +220,23 @@ Command add_calibrate(CLI::App& app) {
   k->add_flag("--no-fit", a.no_fit, "Compare only");
   k->add_option("-o,--out", a.out, "Result folder (created)")->required();
   k->add_flag("-q,--quiet", a.quiet, "No progress messages");
-  return {c, [s, k, args]() {
+
+  CLI::App* ch = c->add_subcommand(
+      "check", "Check a calibration profile on other saved Slurm calibration runs");
+  ch->description(
+      "Replay each saved run (a folder written by `orrery calibrate slurm`, e.g. with\n"
+      "--no-fit on a different slice) with the unfitted model of its slurm.conf and with the\n"
+      "profile, both on the run's own scheduler-loop phases from its controller log, and\n"
+      "compare their errors. Exit 0 when the profile is closer on every run, 3 when not.");
+  ch->add_option("--profile", a.profile, "Calibration profile (profile.json)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  ch->add_option("runs", a.runs, "Saved calibration result folders")->required();
+  return {c, [s, k, ch, args]() {
             args->command_line = own_command_line();
             if (s->parsed()) return run_slurm(*args);
             if (k->parsed()) return run_k8s(*args);
+            if (ch->parsed()) return run_check(*args);
             return 0;
           }};
 }

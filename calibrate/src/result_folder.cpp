@@ -51,8 +51,9 @@ void write_simulated(const std::string& dir, const std::string& name, const Resu
 
 }  // namespace
 
-std::string errors_table(const Errors& b, const Errors& a) {
-  std::string s = fmt::format("{:<34} {:>12} {:>12}\n", "", "before fit", "after fit");
+std::string errors_table(const Errors& b, const Errors& a, const std::string& before_title,
+                         const std::string& after_title) {
+  std::string s = fmt::format("{:<34} {:>12} {:>12}\n", "", before_title, after_title);
   auto row = [&](const char* what, double x, double y, const char* unit) {
     s += fmt::format("{:<34} {:>11.3f}{} {:>11.3f}{}\n", what, x, unit, y, unit);
   };

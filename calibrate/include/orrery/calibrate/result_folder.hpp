@@ -51,6 +51,8 @@ struct ResultInputs {
 void write_result_folder(const std::string& dir, const ResultInputs& in);
 
 // The headline figures of one Errors as a short table (for the terminal).
-std::string errors_table(const Errors& before, const Errors& after);
+std::string errors_table(const Errors& before, const Errors& after,
+                         const std::string& before_title = "before fit",
+                         const std::string& after_title = "after fit");
 
 }  // namespace orrery::calibrate

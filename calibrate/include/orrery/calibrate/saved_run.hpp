@@ -1,0 +1,57 @@
+// A Slurm calibration result folder read back as the run it recorded, and checking a calibration
+// profile against such a run (`orrery calibrate check`).
+//
+// The folder (result_folder.hpp) keeps everything the fit used: the observed trace
+// (observed.csv), the job scripts' stamps (observed_jobs.csv), the controller's log lines of its
+// jobs (capture/slurmctld.log: allocation, completion and hold-release times to the ms, and which
+// loop started each job) and the cluster's slurm.conf (capture/slurm.conf). So a profile fitted
+// on one run can be checked on another run later, without the cluster.
+//
+//   SavedSlurmRun r = load_saved_slurm_run("cal-b");
+//   ProfileCheck c = check_profile(r, CalibrationProfile::load("cal-a/profile.json"));
+//   c.errors_profile.objective < c.errors_defaults.objective   // the profile carries over
+#pragma once
+
+#include <string>
+
+#include "orrery/calibrate/fit.hpp"
+#include "orrery/calibrate/slurm_conf.hpp"
+#include "orrery/calibrate/slurm_driver.hpp"
+#include "orrery/sim/cluster.hpp"
+#include "orrery/sim/job.hpp"
+
+namespace orrery::calibrate {
+
+struct SavedSlurmRun {
+  std::string dir;
+  SlurmConf conf;
+  std::string partition;
+  sim::ClusterSpec cluster;
+  sim::Workload observed;
+  LiveRun live;  // t0, per-job ms times and script stamps, the loops' activity
+};
+
+// Reads a result folder written by `orrery calibrate slurm`. Throws sim::InputError naming the
+// file (and line) that is missing or malformed.
+SavedSlurmRun load_saved_slurm_run(const std::string& dir);
+
+// The phases of this run's scheduler loops, measured from its own controller log on the model's
+// tick periods: the backfill loop's (phase_s) and, for the `slurm` policy, the main loop's
+// (policy parameter sched_tick_phase). A phase belongs to one run (where the controller's loops
+// happened to be when it started), so a profile carries tick periods and latencies, and a
+// comparison with another run takes that run's phases from its log. Fewer than 3 starts by a
+// loop leave its phase as it was.
+ModelParams with_run_phases(ModelParams m, const LiveRun& live);
+
+struct ProfileCheck {
+  ModelParams defaults, profile;  // both with this run's phases
+  Errors errors_defaults, errors_profile;
+};
+// The run's unfitted model (from its slurm.conf) against the profile's, both on the run's own
+// phases.
+ProfileCheck check_profile(const SavedSlurmRun& run, const CalibrationProfile& profile);
+ProfileCheck check_profile(const sim::ClusterSpec& cluster, const sim::Workload& observed,
+                           const LiveRun& live, const ModelParams& defaults,
+                           const CalibrationProfile& profile);
+
+}  // namespace orrery::calibrate

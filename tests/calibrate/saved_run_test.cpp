@@ -1,0 +1,151 @@
+// A saved Slurm calibration run read back (data/saved-run/: a 45-job `orrery calibrate slurm
+// --no-fit` run on the local 4 x 8 GPU cluster, skip 1545 of the Philly DIR-LAB cut; the profile
+// data/saved-run-profile.json was fitted on another run, skip 1500), the run's loop phases, and
+// checking a profile on it.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "orrery/calibrate/saved_run.hpp"
+#include "orrery/calibrate/slurm_calibration.hpp"
+#include "orrery/sim/problems.hpp"
+#include "test_support.hpp"
+
+namespace orrery::calibrate {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kData = ORRERY_CALIBRATE_DATA;
+
+// Copies the saved run into `to` so a test can break one file of it.
+void copy_run(const fs::path& to) {
+  fs::copy(kData / "saved-run", to, fs::copy_options::recursive);
+}
+
+std::string error_of(const std::string& dir) {
+  try {
+    load_saved_slurm_run(dir);
+  } catch (const sim::InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(SavedRun, ReadsBackEveryJobWithItsTimesStampsAndTheLoopsActivity) {
+  const SavedSlurmRun r = load_saved_slurm_run((kData / "saved-run").string());
+  EXPECT_EQ(r.partition, "gpu");
+  std::uint32_t gpus = 0;
+  for (const auto& p : r.cluster.pools) gpus += p.nodes * p.gpus_per_node;
+  EXPECT_EQ(gpus, 32U);
+  ASSERT_EQ(r.live.jobs.size(), r.observed.jobs.size());
+  ASSERT_GE(r.live.jobs.size(), 40U);
+  EXPECT_GT(r.live.t0_ms, 0);
+  for (std::size_t i = 0; i < r.live.jobs.size(); ++i) {
+    const ObservedJob& j = r.live.jobs[i];
+    ASSERT_TRUE(j.release_ms && j.start_ms && j.end_ms) << j.job_id;
+    ASSERT_TRUE(j.script_start_us && j.script_end_us) << j.job_id;
+    EXPECT_GE(*j.release_ms, r.live.t0_ms);
+    EXPECT_LE(*j.start_ms, *j.end_ms);
+    // The script runs inside its allocation (stamps to the ms, the log to the ms).
+    EXPECT_GE(*j.script_start_us / 1000, *j.start_ms) << j.job_id;
+    EXPECT_LE(*j.script_end_us / 1000, *j.end_ms) << j.job_id;
+    // The log's allocation time is the observed trace's start.
+    const auto& o = r.observed.jobs[i];
+    ASSERT_TRUE(o.observed.start);
+    EXPECT_EQ(o.observed.start->ms(), *j.start_ms - r.live.t0_ms) << j.job_id;
+  }
+  EXPECT_GE(r.live.activity.main_ms.size() + r.live.activity.backfill_ms.size(), 3U);
+}
+
+LiveRun activity_at(std::vector<double> backfill_s, std::vector<double> main_s) {
+  LiveRun l;
+  l.t0_ms = 1'700'000'000'000;
+  for (double s : backfill_s) l.activity.backfill_ms.push_back(l.t0_ms + std::llround(s * 1000));
+  for (double s : main_s) l.activity.main_ms.push_back(l.t0_ms + std::llround(s * 1000));
+  return l;
+}
+
+TEST(RunPhases, MeasuresEachLoopsPhaseOnTheModelsPeriod) {
+  ModelParams m;
+  m.policy = "slurm";
+  m.tick_s = 1.0;
+  m.phase_s = 0.9;
+  const LiveRun l = activity_at({0.248, 3.252, 4.25, 9.249}, {1.601, 2.599, 7.6});
+  const ModelParams p = with_run_phases(m, l);
+  EXPECT_NEAR(p.phase_s, 0.25, 0.002);
+  EXPECT_NEAR(p.policy_params.at("sched_tick_phase").get<double>(), 0.6, 0.002);
+  // Only the phases change.
+  EXPECT_EQ(p.tick_s, m.tick_s);
+  EXPECT_EQ(p.launch_latency_s, m.launch_latency_s);
+}
+
+TEST(RunPhases, APhaseAtTheEndOfThePeriodDoesNotAverageToTheMiddle) {
+  ModelParams m;
+  m.tick_s = 1.0;
+  const ModelParams p = with_run_phases(m, activity_at({0.998, 2.002, 2.999, 5.001}, {}));
+  const double d = std::min(p.phase_s, 1.0 - p.phase_s);  // distance from 0 on the circle
+  EXPECT_LT(d, 0.003) << p.phase_s;
+}
+
+TEST(RunPhases, FewerThanThreeStartsLeaveThePhase) {
+  ModelParams m;
+  m.policy = "slurm";
+  m.phase_s = 0.4;
+  const ModelParams p = with_run_phases(m, activity_at({0.1, 1.1}, {0.7}));
+  EXPECT_EQ(p.phase_s, 0.4);
+  EXPECT_FALSE(p.policy_params.contains("sched_tick_phase"));
+}
+
+TEST(ProfileCheck, AProfileFittedOnOneRunIsCloserOnAnotherRunThanTheUnfittedModel) {
+  const SavedSlurmRun r = load_saved_slurm_run((kData / "saved-run").string());
+  const CalibrationProfile p =
+      CalibrationProfile::load((kData / "saved-run-profile.json").string());
+  const ProfileCheck c = check_profile(r, p);
+  EXPECT_EQ(c.errors_profile.jobs, r.observed.jobs.size());
+  // The unfitted model has no launch latency: every simulated job ends early by about the
+  // latency the profile measured, so the profile's JCT errors are smaller.
+  EXPECT_EQ(c.defaults.launch_latency_s, 0.0);
+  EXPECT_GT(c.profile.launch_latency_s, 0.1);
+  EXPECT_LT(c.errors_profile.jct_abs_median_s, c.errors_defaults.jct_abs_median_s);
+  EXPECT_LT(c.errors_profile.objective, c.errors_defaults.objective);
+  // Both ran on this run's phases, not the profile's (the backfill phase is on each model's own
+  // tick period, so only the main loop's, on 1 s for both, is the same number).
+  EXPECT_EQ(c.profile.policy_params.at("sched_tick_phase"),
+            c.defaults.policy_params.at("sched_tick_phase"));
+}
+
+TEST(SavedRun, NamesTheMissingFile) {
+  test::TempDir tmp;
+  copy_run(tmp / "run");
+  fs::remove(tmp / "run" / "capture" / "slurmctld.log");
+  const std::string e = error_of((tmp / "run").string());
+  EXPECT_NE(e.find("slurmctld.log"), std::string::npos) << e;
+  EXPECT_NE(error_of((tmp / "nosuch").string()).find("not a folder"), std::string::npos);
+}
+
+TEST(SavedRun, NamesTheLineAndColumnOfABadStampRow) {
+  test::TempDir tmp;
+  copy_run(tmp / "run");
+  {
+    std::ofstream out(tmp / "run" / "observed_jobs.csv", std::ios::app);
+    out << "x,17,n1,COMPLETED,log,soon,3.0\n";
+  }
+  const std::string e = error_of((tmp / "run").string());
+  EXPECT_NE(e.find("observed_jobs.csv:"), std::string::npos) << e;
+  EXPECT_NE(e.find("script_start_s"), std::string::npos) << e;
+}
+
+TEST(SavedRun, RefusesAKubernetesCalibrationFolder) {
+  test::TempDir tmp;
+  copy_run(tmp / "run");
+  {
+    std::ofstream out(tmp / "run" / "calibration.json", std::ios::trunc);
+    out << R"({"kind": "k8s"})";
+  }
+  const std::string e = error_of((tmp / "run").string());
+  EXPECT_NE(e.find("not a Slurm calibration"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace orrery::calibrate
