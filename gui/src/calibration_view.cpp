@@ -9,25 +9,12 @@
 #include <QVBoxLayout>
 #include <cstdio>
 
+#include "chart_util.hpp"
 #include "orrery/reports/charts_extra.hpp"
 
 namespace orrery::gui {
 
 namespace {
-
-QChartView* new_chart_view(QWidget* parent, const char* name) {
-  auto* v = new QChartView(parent);
-  v->setObjectName(name);
-  v->setRenderHint(QPainter::Antialiasing);
-  v->setMinimumSize(360, 260);
-  return v;
-}
-
-void replace_chart(QChartView* view, QChart* chart) {
-  QChart* old = view->chart();
-  view->setChart(chart);
-  delete old;
-}
 
 QTableView* new_table(QWidget* parent, const char* name) {
   auto* t = new QTableView(parent);

@@ -26,6 +26,7 @@
 
 #include "allocation_timeline.hpp"
 #include "calibration_view.hpp"
+#include "chart_util.hpp"
 #include "orrery/reports/analysis.hpp"
 #include "orrery/reports/charts.hpp"
 #include "orrery/reports/charts_extra.hpp"
@@ -42,19 +43,6 @@ namespace orrery::gui {
 namespace {
 
 constexpr int kMaxRecent = 8;
-
-QChartView* chart_view(QWidget* parent) {
-  auto* v = new QChartView(parent);
-  v->setRenderHint(QPainter::Antialiasing);
-  v->setMinimumSize(360, 260);
-  return v;
-}
-
-void replace_chart(QChartView* view, QChart* chart) {
-  QChart* old = view->chart();
-  view->setChart(chart);
-  delete old;
-}
 
 }  // namespace
 
@@ -160,24 +148,24 @@ QWidget* MainWindow::build_results() {
 
   auto* dist = new QWidget(results_tabs_);
   auto* dl = new QHBoxLayout(dist);
-  jct_view_ = chart_view(dist);
-  wait_view_ = chart_view(dist);
+  jct_view_ = new_chart_view(dist);
+  wait_view_ = new_chart_view(dist);
   dl->addWidget(jct_view_);
   dl->addWidget(wait_view_);
   results_tabs_->addTab(dist, tr("Distributions"));
 
   auto* over = new QWidget(results_tabs_);
   auto* ol = new QVBoxLayout(over);
-  util_view_ = chart_view(over);
-  queue_view_ = chart_view(over);
+  util_view_ = new_chart_view(over);
+  queue_view_ = new_chart_view(over);
   ol->addWidget(util_view_);
   ol->addWidget(queue_view_);
   results_tabs_->addTab(over, tr("Over time"));
 
-  tenant_view_ = chart_view(results_tabs_);
+  tenant_view_ = new_chart_view(results_tabs_);
   results_tabs_->addTab(tenant_view_, tr("Tenants"));
 
-  cost_view_ = chart_view(results_tabs_);
+  cost_view_ = new_chart_view(results_tabs_);
   results_tabs_->addTab(cost_view_, tr("Cost vs JCT"));
 
   timeline_ = new AllocationTimeline(results_tabs_);

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "chart_util.hpp"
 #include "orrery/reports/charts_extra.hpp"
 
 namespace orrery::gui {
@@ -168,10 +169,7 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->verticalHeader()->setVisible(false);
   table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8);
-  chart_view_ = new QChartView(split);
-  chart_view_->setObjectName("sweepChart");
-  chart_view_->setRenderHint(QPainter::Antialiasing);
-  chart_view_->setMinimumSize(420, 300);
+  chart_view_ = new_chart_view(split, "sweepChart", {420, 300});
   split->addWidget(table_);
   split->addWidget(chart_view_);
   split->setStretchFactor(0, 1);
@@ -215,10 +213,8 @@ long long SweepView::run_near(const QPointF& value, const QAbstractSeries* serie
 
 void SweepView::set_sweep(Sweep sweep, const QString& path, const std::vector<std::string>& notes) {
   model_->set_sweep(sweep);
-  QChart* old = chart_view_->chart();
   QChart* chart = reports::sweep_pareto_chart(*sweep);
-  chart_view_->setChart(chart);
-  delete old;
+  replace_chart(chart_view_, chart);
   // Every series: the front's rings and line are drawn above the runs and take their clicks.
   for (QAbstractSeries* s : chart->series()) {
     auto* xy = qobject_cast<QXYSeries*>(s);

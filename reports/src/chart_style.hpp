@@ -9,6 +9,7 @@
 #include <QLineSeries>
 #include <QString>
 #include <QValueAxis>
+#include <vector>
 
 #include "orrery/reports/charts.hpp"
 
@@ -27,6 +28,19 @@ void style_axis(QAbstractAxis* a, const ChartStyle& s, const QString& title);
 void style_line(QLineSeries* series, std::size_t index);
 // 0-100% with ticks every 20%.
 QValueAxis* percent_axis(const ChartStyle& s, const QString& title);
+
+// Adds x (bottom) and y (left) to the chart, then each series attached to both.
+template <typename Series>
+void add_series_on_axes(QChart* chart, QAbstractAxis* x, QAbstractAxis* y,
+                        const std::vector<Series*>& series) {
+  chart->addAxis(x, Qt::AlignBottom);
+  chart->addAxis(y, Qt::AlignLeft);
+  for (Series* s : series) {
+    chart->addSeries(s);
+    s->attachAxis(x);
+    s->attachAxis(y);
+  }
+}
 
 // Simulated time in hours; days for spans over four days, minutes under three hours, seconds
 // under ten minutes.

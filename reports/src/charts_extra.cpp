@@ -129,13 +129,7 @@ QChart* cost_jct_chart(const std::vector<RunData>& runs, const ChartStyle& style
   }
   QValueAxis* x = padded_axis(style, QStringLiteral("Total cost (USD)"), x_lo, x_hi);
   QValueAxis* y = padded_axis(style, QStringLiteral("Mean JCT (hours)"), y_lo, y_hi);
-  chart->addAxis(x, Qt::AlignBottom);
-  chart->addAxis(y, Qt::AlignLeft);
-  for (QScatterSeries* s : series) {
-    chart->addSeries(s);
-    s->attachAxis(x);
-    s->attachAxis(y);
-  }
+  add_series_on_axes(chart, x, y, series);
   const std::vector<std::size_t> front = pareto_front(cost, jct);
   if (front.size() >= 2) {
     std::vector<QPointF> f;
@@ -263,13 +257,7 @@ QChart* calibration_error_chart(const CalibrationData& cal, const ChartStyle& st
   QValueAxis* x =
       padded_axis(style, QStringLiteral("|Simulated − observed start| (s)"), 0, std::max(hi, 1e-3));
   QValueAxis* y = percent_axis(style, QStringLiteral("Jobs within x"));
-  chart->addAxis(x, Qt::AlignBottom);
-  chart->addAxis(y, Qt::AlignLeft);
-  for (QLineSeries* l : lines) {
-    chart->addSeries(l);
-    l->attachAxis(x);
-    l->attachAxis(y);
-  }
+  add_series_on_axes(chart, x, y, lines);
   return chart;
 }
 
@@ -328,13 +316,7 @@ QChart* calibration_utilization_chart(const CalibrationData& cal, const ChartSty
   style_axis(x, style, x_title);
   QValueAxis* y =
       padded_axis(style, QStringLiteral("GPUs allocated"), 0, std::max({top, total, 1.0}));
-  chart->addAxis(x, Qt::AlignBottom);
-  chart->addAxis(y, Qt::AlignLeft);
-  for (QLineSeries* l : lines) {
-    chart->addSeries(l);
-    l->attachAxis(x);
-    l->attachAxis(y);
-  }
+  add_series_on_axes(chart, x, y, lines);
   return chart;
 }
 

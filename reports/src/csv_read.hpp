@@ -79,4 +79,53 @@ class CsvFields {
   sim::Problems& problems_;
 };
 
+// One data row of a file read by for_each_row: fields by header name, problems at its line.
+class CsvRow {
+ public:
+  CsvRow(const std::vector<std::string>& fields, std::uint64_t line, const Columns& cols,
+         CsvFields& numbers, sim::Problems& problems, const std::string& path)
+      : f_(fields), line_(line), cols_(cols), num_(numbers), problems_(problems), path_(path) {}
+  // The number in column `name`; kMissing when empty or absent (malformed: a problem too).
+  double number(const char* name) const { return num_.number(f_, cols_[name], name, line_); }
+  std::string text(const char* name) const {
+    const std::size_t c = cols_[name];
+    return c < f_.size() ? f_[c] : std::string();
+  }
+  void problem(const char* name, std::string what) const {
+    problems_.add(path_ + ":" + std::to_string(line_) + ": column '" + name + "'", std::move(what));
+  }
+
+ private:
+  const std::vector<std::string>& f_;
+  std::uint64_t line_;
+  const Columns& cols_;
+  CsvFields& num_;
+  sim::Problems& problems_;
+  const std::string& path_;
+};
+
+// Reads a CSV file with a header line: every `required` column must be there, then
+// `row(const CsvRow&)` runs for each non-empty data row until it returns false, a row cannot be
+// split, or 20 problems are collected; the problems are thrown (sim::InputError).
+template <typename RowFn>
+void for_each_row(const std::string& path, std::initializer_list<const char*> required,
+                  RowFn&& row) {
+  traces::LineReader in(path);
+  const Columns cols = read_header(in, path);
+  sim::Problems problems;
+  require_columns(cols, path, problems, required);
+  problems.throw_if_any();
+  CsvFields num(path, problems);
+  std::vector<std::string> f;
+  std::string line;
+  while (in.next(line)) {
+    if (line.empty()) continue;
+    const std::uint64_t ln = in.line_number();
+    if (!split_row(line, ln, path, problems, f)) break;
+    if (!row(CsvRow(f, ln, cols, num, problems, path))) break;
+    if (problems.size() >= 20) break;
+  }
+  problems.throw_if_any();
+}
+
 }  // namespace orrery::reports

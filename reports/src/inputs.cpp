@@ -152,73 +152,46 @@ class PlanReader final : public InputReader {
 };
 
 std::vector<CalibrationJob> read_comparison(const fs::path& file) {
-  const std::string path = file.string();
-  traces::LineReader in(path);
-  const Columns cols = read_header(in, path);
-  sim::Problems problems;
-  require_columns(
-      cols, path, problems,
-      {"job_id", "observed_start_s", "simulated_start_before_s", "simulated_start_after_s"});
-  problems.throw_if_any();
-  CsvFields num(path, problems);
   std::vector<CalibrationJob> jobs;
-  std::vector<std::string> f;
-  std::string line;
-  while (in.next(line)) {
-    if (line.empty()) continue;
-    const std::uint64_t ln = in.line_number();
-    if (!split_row(line, ln, path, problems, f)) break;
-    CalibrationJob j;
-    j.id = cols["job_id"] < f.size() ? f[cols["job_id"]] : "";
-    auto get = [&](const char* name) { return num.number(f, cols[name], name, ln); };
-    j.submit_s = get("submit_s");
-    j.gpus = get("gpus");
-    j.observed_start_s = get("observed_start_s");
-    j.observed_end_s = get("observed_end_s");
-    j.start_before_s = get("simulated_start_before_s");
-    j.end_before_s = get("simulated_end_before_s");
-    j.start_after_s = get("simulated_start_after_s");
-    j.end_after_s = get("simulated_end_after_s");
-    jobs.push_back(std::move(j));
-    if (problems.size() >= 20) break;
-  }
-  problems.throw_if_any();
+  for_each_row(
+      file.string(),
+      {"job_id", "observed_start_s", "simulated_start_before_s", "simulated_start_after_s"},
+      [&](const CsvRow& r) {
+        CalibrationJob j;
+        j.id = r.text("job_id");
+        j.submit_s = r.number("submit_s");
+        j.gpus = r.number("gpus");
+        j.observed_start_s = r.number("observed_start_s");
+        j.observed_end_s = r.number("observed_end_s");
+        j.start_before_s = r.number("simulated_start_before_s");
+        j.end_before_s = r.number("simulated_end_before_s");
+        j.start_after_s = r.number("simulated_start_after_s");
+        j.end_after_s = r.number("simulated_end_after_s");
+        jobs.push_back(std::move(j));
+        return true;
+      });
   return jobs;
 }
 
 // utilization.csv: allocated GPUs per second, observed and simulated before and after fitting.
 std::vector<CalibrationUtilization> read_utilization(const fs::path& file) {
-  const std::string path = file.string();
-  traces::LineReader in(path);
-  const Columns cols = read_header(in, path);
-  sim::Problems problems;
-  require_columns(cols, path, problems,
-                  {"time_s", "observed_gpus", "simulated_before_gpus", "simulated_after_gpus"});
-  problems.throw_if_any();
-  CsvFields num(path, problems);
   std::vector<CalibrationUtilization> rows;
-  std::vector<std::string> f;
-  std::string line;
-  while (in.next(line)) {
-    if (line.empty()) continue;
-    const std::uint64_t ln = in.line_number();
-    if (!split_row(line, ln, path, problems, f)) break;
-    auto get = [&](const char* name) { return num.number(f, cols[name], name, ln); };
-    CalibrationUtilization u;
-    const double t = get("time_s");
-    if (!present(t)) {
-      problems.add(path + ":" + std::to_string(ln) + ": column 'time_s'", "missing");
-      break;
-    }
-    u.time_s = t;
-    u.observed = get("observed_gpus");
-    u.before = get("simulated_before_gpus");
-    u.after = get("simulated_after_gpus");
-    u.total = get("gpus_total");
-    rows.push_back(u);
-    if (problems.size() >= 20) break;
-  }
-  problems.throw_if_any();
+  for_each_row(file.string(),
+               {"time_s", "observed_gpus", "simulated_before_gpus", "simulated_after_gpus"},
+               [&](const CsvRow& r) {
+                 CalibrationUtilization u;
+                 u.time_s = r.number("time_s");
+                 if (!present(u.time_s)) {
+                   r.problem("time_s", "missing");
+                   return false;
+                 }
+                 u.observed = r.number("observed_gpus");
+                 u.before = r.number("simulated_before_gpus");
+                 u.after = r.number("simulated_after_gpus");
+                 u.total = r.number("gpus_total");
+                 rows.push_back(u);
+                 return true;
+               });
   return rows;
 }
 

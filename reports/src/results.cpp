@@ -117,30 +117,16 @@ void read_jobs(const fs::path& file, RunData& run) {
 }
 
 void read_timeseries(const fs::path& file, RunData& run) {
-  const std::string path = file.string();
-  traces::LineReader in(path);
-  const Columns cols = read_header(in, path);
-  sim::Problems problems;
-  require_columns(cols, path, problems, {"time_s", "gpus_allocated", "gpus_total"});
-  problems.throw_if_any();
-  CsvFields num(path, problems);
-  std::vector<std::string> f;
-  std::string line;
-  while (in.next(line)) {
-    if (line.empty()) continue;
-    const std::uint64_t ln = in.line_number();
-    if (!split_row(line, ln, path, problems, f)) break;
+  for_each_row(file.string(), {"time_s", "gpus_allocated", "gpus_total"}, [&](const CsvRow& r) {
     Sample s;
-    s.time_s = num.number(f, cols["time_s"], "time_s", ln);
-    s.gpus_allocated = num.number(f, cols["gpus_allocated"], "gpus_allocated", ln);
-    s.gpus_total = num.number(f, cols["gpus_total"], "gpus_total", ln);
-    s.jobs_running = num.number(f, cols["jobs_running"], "jobs_running", ln);
-    s.jobs_pending = num.number(f, cols["jobs_pending"], "jobs_pending", ln);
-    if (!present(s.time_s)) continue;
-    run.timeseries.push_back(s);
-    if (problems.size() >= 20) break;
-  }
-  problems.throw_if_any();
+    s.time_s = r.number("time_s");
+    s.gpus_allocated = r.number("gpus_allocated");
+    s.gpus_total = r.number("gpus_total");
+    s.jobs_running = r.number("jobs_running");
+    s.jobs_pending = r.number("jobs_pending");
+    if (present(s.time_s)) run.timeseries.push_back(s);
+    return true;
+  });
   run.has_timeseries = true;
 }
 

@@ -138,7 +138,6 @@ void expect_profile_reduces_error_on_second_slice(const CalibrationProfile& prof
                                   std::to_string(direct.errors_profile.objective));
   EXPECT_LT(direct.errors_profile.objective, direct.errors_defaults.objective)
       << "profile: " << profile.model.to_json().dump();
-  EXPECT_LT(direct.errors_profile.jct_abs_median_s, direct.errors_defaults.jct_abs_median_s);
   // The same check from the saved result folder (`orrery calibrate check`) gives the same errors.
   const ProfileCheck saved = check_profile(load_saved_slurm_run((tmp / "b").string()), profile);
   EXPECT_EQ(saved.errors_defaults.jobs, direct.errors_defaults.jobs);

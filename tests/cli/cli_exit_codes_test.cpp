@@ -40,5 +40,18 @@ TEST(Cli, HelpExitsZero) {
   }
 }
 
+TEST(Cli, CalibrateCheckComparesAProfileOnASavedRunAndNamesABadFolder) {
+  const auto data = source_dir() / "tests" / "calibrate" / "data";
+  const std::string profile = " --profile " + (data / "saved-run-profile.json").string();
+  auto r = run_command(cli() + " calibrate check" + profile + " " + (data / "saved-run").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("unfitted"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("the profile is closer"), std::string::npos) << r.output;
+  TempDir tmp;
+  r = run_command(cli() + " calibrate check" + profile + " " + tmp.path().string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("calibration.json"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace orrery::test
