@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "orrery/policies/registry.hpp"
+#include "orrery/scenario/scenario.hpp"
 #include "orrery/sim/problems.hpp"
 
 namespace orrery::calibrate {
@@ -371,9 +372,8 @@ CalibrationProfile CalibrationProfile::load(const std::string& path) {
 }
 
 void CalibrationProfile::save(const std::string& path) const {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << to_json().dump(2) << "\n";
-  if (!out) throw sim::InputError(path, "cannot write the calibration profile");
+  // Through a temporary and a rename: a full disk never leaves half a profile behind.
+  scenario::write_file_atomic(path, to_json().dump(2) + "\n");
 }
 
 std::vector<std::string> CalibrationProfile::apply(sim::SimulationOptions& o) const {

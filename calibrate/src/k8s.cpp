@@ -9,6 +9,7 @@
 #include "orrery/calibrate/process.hpp"
 #include "orrery/calibrate/result_folder.hpp"
 #include "orrery/policies/registry.hpp"
+#include "orrery/scenario/scenario.hpp"
 #include "orrery/sim/problems.hpp"
 #include "orrery/traces/trace_format.hpp"
 
@@ -170,10 +171,8 @@ K8sCalibration calibrate_k8s(const K8sCalibrationOptions& o) {
   fs::create_directories(cap);
   const std::string nodes_path = (cap / "nodes.json").string();
   const std::string pods_path = (cap / "pods.json").string();
-  {
-    std::ofstream(nodes_path) << redact_k8s_json(nodes).dump(1) << "\n";
-    std::ofstream(pods_path) << redact_k8s_json(pods).dump(1) << "\n";
-  }
+  scenario::write_file_atomic(nodes_path, redact_k8s_json(nodes).dump(1) + "\n");
+  scenario::write_file_atomic(pods_path, redact_k8s_json(pods).dump(1) + "\n");
   K8sCalibration k;
   k.cluster = traces::import_cluster(nodes_path, "k8s-nodes", {});
   traces::Imported imported = traces::import_trace(pods_path, "k8s-pods", {});

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "orrery/calibrate/process.hpp"
+#include "orrery/scenario/scenario.hpp"
 #include "orrery/sim/problems.hpp"
 
 namespace orrery::calibrate {
@@ -121,10 +122,7 @@ LiveRun run_live(const SlicePlan& plan, const LiveRunOptions& o) {
   const fs::path work = fs::absolute(o.work_dir);
   fs::create_directories(work / "out");
   const fs::path script = work / "orrery-calibration-job.sh";
-  {
-    std::ofstream out(script, std::ios::binary | std::ios::trunc);
-    out << kJobScript;
-  }
+  scenario::write_file_atomic(script.string(), kJobScript);  // a full disk is an error here
   fs::permissions(script, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                               fs::perms::others_read | fs::perms::others_exec);
   const ProcessOptions popts{.timeout_s = 60, .env = o.env, .stdin_text = {}};

@@ -218,6 +218,15 @@ void ResultsDb::exec(const std::string& sql) const {
   }
 }
 
+void ResultsDb::rollback_quietly() const {
+  // After a failed statement (a full disk among them) the original error is the one to report;
+  // SQLite may already have rolled the transaction back itself.
+  if (sqlite3_get_autocommit(db_) != 0) return;
+  char* err = nullptr;
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, &err);
+  sqlite3_free(err);
+}
+
 std::optional<SweepMeta> ResultsDb::meta() const {
   std::map<std::string, std::string> kv;
   Stmt s(db_, path_, "SELECT key, value FROM meta");
@@ -281,7 +290,7 @@ void ResultsDb::bind_spec(const SweepMeta& m) {
     }
     exec("COMMIT");
   } catch (...) {
-    exec("ROLLBACK");
+    rollback_quietly();
     throw;
   }
 }
@@ -377,11 +386,7 @@ bool ResultsDb::insert_run(const RunRecord& r) {
     exec("COMMIT");
     return true;
   } catch (...) {
-    try {
-      exec("ROLLBACK");
-    } catch (...) {
-      // The original error is the one to report.
-    }
+    rollback_quietly();
     throw;
   }
 }
@@ -463,7 +468,7 @@ void ResultsDb::rebuild_views() {
     exec("CREATE VIEW runs_wide AS SELECT " + cols + " FROM runs r");
     exec("COMMIT");
   } catch (...) {
-    exec("ROLLBACK");
+    rollback_quietly();
     throw;
   }
 }
@@ -528,7 +533,7 @@ MergeStats ResultsDb::merge_from(const std::string& other_path) {
       exec("DROP TABLE temp.new_keys");
       exec("COMMIT");
     } catch (...) {
-      exec("ROLLBACK");
+      rollback_quietly();
       throw;
     }
   } catch (...) {

@@ -135,8 +135,14 @@ SweepReport run_sweep(const SweepSpec& spec, const std::string& db_path,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     options.progress(progress);
   };
+  // A failed write to the database (disk full, I/O error) is not a run's failure: every later
+  // run would fail the same way. The first one stops the sweep (runs in flight are not stored)
+  // and is thrown once the threads are done; what was committed before stays.
+  std::optional<std::string> storage_error;  // with `mutex` held
+  std::atomic<bool> storage_failed{false};
   auto worker = [&](unsigned slot) {
     for (std::size_t k = next++; k < pending.size(); k = next++) {
+      if (storage_failed) return;
       if (options.stop.stop_requested()) {
         std::lock_guard lock(mutex);
         rep.cancelled = true;
@@ -180,7 +186,14 @@ SweepReport run_sweep(const SweepSpec& spec, const std::string& db_path,
           rec.result = &out.result;
           rec.workload = &out.context->workload;
         }
-        if (db.insert_run(rec)) ++rep.ran;
+        if (storage_failed) continue;
+        try {
+          if (db.insert_run(rec)) ++rep.ran;
+        } catch (const std::exception& e) {
+          storage_failed = true;
+          if (!storage_error) storage_error = e.what();
+          continue;
+        }
         ++progress.done;
         report_progress();
       } catch (const std::exception& e) {
@@ -193,6 +206,8 @@ SweepReport run_sweep(const SweepSpec& spec, const std::string& db_path,
           db.record_failure(r.index, r.key, r.params, what);
         } catch (const std::exception& e2) {
           rep.failures.back().error += std::string(" (and recording it failed: ") + e2.what() + ")";
+          storage_failed = true;
+          if (!storage_error) storage_error = e2.what();
         }
         ++progress.done;
         ++progress.failed;
@@ -204,6 +219,13 @@ SweepReport run_sweep(const SweepSpec& spec, const std::string& db_path,
     std::vector<std::jthread> pool;
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker, t);
     worker(0);
+  }
+  if (storage_error) {
+    throw sim::InputError(db_path, "cannot store a finished run, the sweep stopped (" +
+                                       std::to_string(rep.ran) +
+                                       " runs stored now are kept; free space and run the same "
+                                       "command to resume): " +
+                                       *storage_error);
   }
   if (options.stop.stop_requested()) rep.cancelled = true;
   db.rebuild_views();

@@ -72,7 +72,16 @@ std::unique_ptr<sim::Policy> make_policy(std::string_view name, const nlohmann::
     throw sim::InputError(where, "unknown policy '" + std::string(name) +
                                      "' (known: " + names(policy_registry()) + ")");
   }
-  return info->make(params);
+  try {
+    return info->make(params);
+  } catch (const sim::InputError& e) {
+    if (where == "policy") throw;
+    // A bad parameter names where the policy came from too (the scenario file and its entry).
+    std::vector<sim::Problem> problems;
+    for (const auto& p : e.problems())
+      problems.push_back({p.where.empty() ? where : where + ": " + p.where, p.what});
+    throw sim::InputError(std::move(problems));
+  }
 }
 
 std::unique_ptr<sim::Policy> make_policy(std::string_view name) {

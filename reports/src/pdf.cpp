@@ -2,6 +2,7 @@
 // and header repeat on every page they span), charts drawn as vector graphics by a text-object
 // handler, paginated by hand onto a QPdfWriter with a footer on every page.
 #include <QAbstractTextDocumentLayout>
+#include <QBuffer>
 #include <QObject>
 #include <QPageLayout>
 #include <QPageSize>
@@ -22,6 +23,7 @@
 #include "chart_scene.hpp"
 #include "orrery/reports/charts.hpp"
 #include "orrery/reports/render.hpp"
+#include "orrery/scenario/scenario.hpp"
 #include "orrery/sim/problems.hpp"
 
 namespace orrery::reports {
@@ -303,7 +305,11 @@ class PdfBuilder {
 PdfLayout write_pdf(const Document& d, const std::vector<RunData>& runs,
                     const std::vector<LoadedInput>& inputs, const std::string& path,
                     const QString& family) {
-  QPdfWriter writer(q(path));
+  // Drawn into memory, then written through a temporary file and a rename: a full disk is an
+  // error naming the PDF, never a truncated PDF left behind.
+  QBuffer bytes;
+  bytes.open(QIODevice::WriteOnly);
+  QPdfWriter writer(&bytes);
   writer.setResolution(300);
   writer.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait,
                                    QMarginsF(16, 14, 16, 12), QPageLayout::Millimeter));
@@ -412,7 +418,9 @@ PdfLayout write_pdf(const Document& d, const std::vector<RunData>& runs,
     painter.drawText(fr, Qt::AlignRight | Qt::AlignVCenter,
                      QStringLiteral("Page %1 of %2").arg(p + 1).arg(pages));
   }
-  painter.end();
+  if (!painter.end()) throw sim::InputError(path, "cannot draw the PDF");
+  scenario::write_file_atomic(
+      path, std::string(bytes.data().constData(), static_cast<std::size_t>(bytes.data().size())));
   return layout;
 }
 

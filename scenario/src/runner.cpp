@@ -103,21 +103,21 @@ class AtomicFile {
       std::remove(tmp_.c_str());
     }
   }
+  // Throws at the first failed write (a full disk, a file size limit): a streamed file stops
+  // there instead of formatting the rest for nothing.
   void write(std::string_view data) {
-    if (ok_ && std::fwrite(data.data(), 1, data.size(), f_) != data.size()) {
-      ok_ = false;
-      err_ = errno;
-    }
+    if (std::fwrite(data.data(), 1, data.size(), f_) != data.size()) fail(errno);
   }
   void commit() {
-    const bool flushed = ok_ && std::fflush(f_) == 0 && ::fsync(fileno(f_)) == 0;
-    const int err = ok_ ? errno : err_;
+    // Every step is checked: a full disk can fail the flush, the sync or the close (NFS reports
+    // some errors only there).
+    if (std::fflush(f_) != 0 || ::fsync(fileno(f_)) != 0) fail(errno);
     const bool closed = std::fclose(f_) == 0;
+    const int close_err = errno;
     f_ = nullptr;
-    if (!flushed || !closed) {
+    if (!closed) {
       std::remove(tmp_.c_str());
-      throw sim::InputError(path_, "write failed (" + std::string(std::strerror(err ? err : EIO)) +
-                                       "); nothing was left in its place");
+      throw_write_failed(close_err);
     }
     if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
       const int e = errno;
@@ -127,10 +127,20 @@ class AtomicFile {
   }
 
  private:
+  [[noreturn]] void fail(int err) {
+    std::fclose(f_);
+    f_ = nullptr;
+    std::remove(tmp_.c_str());
+    throw_write_failed(err);
+  }
+  [[noreturn]] void throw_write_failed(int err) const {
+    throw sim::InputError(path_, "write failed (" + std::string(std::strerror(err ? err : EIO)) +
+                                     "): disk full or over a file size limit? The previous "
+                                     "file, if any, is left as it was");
+  }
+
   std::string path_, tmp_;
   std::FILE* f_ = nullptr;
-  bool ok_ = true;
-  int err_ = 0;
 };
 
 }  // namespace

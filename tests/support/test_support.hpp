@@ -4,14 +4,18 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "orrery/sim/cluster.hpp"
 #include "orrery/sim/job.hpp"
@@ -92,6 +96,60 @@ inline CommandResult run_command(const std::string& cmd) {
 
 inline std::string cli() {
   return ORRERY_CLI;
+}
+
+// Runs a program (no shell) with every file it writes limited to `max_file_bytes`
+// (RLIMIT_FSIZE, set in the child before exec) and SIGXFSZ ignored: a write past the limit
+// fails with EFBIG, as a write to a full disk fails with ENOSPC. Pipes are not limited, so the
+// output is captured whole.
+inline CommandResult run_with_file_size_limit(const std::vector<std::string>& args,
+                                              rlim_t max_file_bytes) {
+  CommandResult r;
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  int fds[2];
+  if (::pipe(fds) != 0) return r;
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return r;
+  }
+  if (pid == 0) {  // async-signal-safe calls only until exec
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::dup2(fds[1], STDERR_FILENO);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    const rlimit lim{max_file_bytes, max_file_bytes};
+    ::signal(SIGXFSZ, SIG_IGN);  // an ignored signal stays ignored across exec
+    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(126);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) r.output.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// Files under `dir` (recursively) whose name holds ".tmp": temporaries a writer left behind.
+inline std::vector<std::string> leftover_temporaries(const std::filesystem::path& dir) {
+  std::vector<std::string> out;
+  if (!std::filesystem::exists(dir)) return out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.path().filename().string().find(".tmp") != std::string::npos)
+      out.push_back(e.path().string());
+  }
+  return out;
 }
 
 // A cluster of identical nodes in one pool.

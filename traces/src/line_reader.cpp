@@ -4,9 +4,12 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 #include "orrery/sim/problems.hpp"
@@ -18,6 +21,50 @@ constexpr std::size_t kChunk = 1U << 16;
 
 std::string errno_text() {
   return std::strerror(errno);
+}
+
+// The offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF), or npos. ASCII is skipped 8 bytes at a time.
+std::size_t invalid_utf8_at(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    if (i + 8 <= n) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, p + i, 8);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // overlong
+      if (c == 0xED) hi = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;  // overlong
+      if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return i;
+    for (std::size_t k = 2; k < len; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
 }
 }  // namespace
 
@@ -170,6 +217,18 @@ bool LineReader::next(std::string& line) {
   if (line_no_ == 1 && line.size() >= 3 && static_cast<unsigned char>(line[0]) == 0xEF &&
       static_cast<unsigned char>(line[1]) == 0xBB && static_cast<unsigned char>(line[2]) == 0xBF) {
     line.erase(0, 3);
+  }
+  // Text from a trace ends up in JSON, HTML and the GUI: bytes that are not UTF-8 (a Latin-1
+  // export, a binary file) are an error here, where the file and line are known.
+  if (const std::size_t bad = invalid_utf8_at(line); bad != std::string_view::npos) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(line[bad]));
+    std::size_t from = bad - std::min<std::size_t>(bad, 40);
+    while (from < bad && (static_cast<unsigned char>(line[from]) & 0xC0) == 0x80) ++from;
+    throw sim::InputError(path_ + ":" + std::to_string(line_no_),
+                          "invalid UTF-8: byte " + std::string(hex) + " at byte " +
+                              std::to_string(bad + 1) + " of the line, after \"" +
+                              line.substr(from, bad - from) + "\"");
   }
   return true;
 }

@@ -103,6 +103,7 @@ class ResultsDb {
 
  private:
   void exec(const std::string& sql) const;
+  void rollback_quietly() const;  // ROLLBACK if a transaction is open; errors ignored
   std::string path_;
   sqlite3* db_ = nullptr;
   bool writable_ = false;
