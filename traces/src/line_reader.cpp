@@ -4,6 +4,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <utf8.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
@@ -23,48 +25,20 @@ std::string errno_text() {
   return std::strerror(errno);
 }
 
-// The offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong
-// forms, no surrogates, nothing above U+10FFFF), or npos. ASCII is skipped 8 bytes at a time.
+// The offset of the first byte that is not part of well-formed UTF-8 (utfcpp's validation:
+// RFC 3629, no overlong forms, no surrogates, nothing above U+10FFFF), or npos. Trace lines are
+// nearly always ASCII: a line without a byte >= 0x80 (checked 8 bytes at a time) skips it.
 std::size_t invalid_utf8_at(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const std::size_t n = s.size();
   std::size_t i = 0;
-  while (i < n) {
-    if (i + 8 <= n) {
-      std::uint64_t word = 0;
-      std::memcpy(&word, p + i, 8);
-      if ((word & 0x8080808080808080ULL) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // overlong
-      if (c == 0xED) hi = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;  // overlong
-      if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
-    } else {
-      return i;
-    }
-    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return i;
-    for (std::size_t k = 2; k < len; ++k) {
-      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return i;
-    }
-    i += len;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, s.data() + i, 8);
+    if (word & 0x8080808080808080ULL) break;
   }
-  return std::string_view::npos;
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+  if (i == s.size()) return std::string_view::npos;
+  const auto bad = utf8::find_invalid(s.begin() + static_cast<std::ptrdiff_t>(i), s.end());
+  return bad == s.end() ? std::string_view::npos : static_cast<std::size_t>(bad - s.begin());
 }
 }  // namespace
 
