@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "orrery/policies/greedy.hpp"
 #include "params.hpp"
@@ -34,23 +35,29 @@ class Gandiva final : public sim::Policy {
   }
 
   void schedule(sim::SchedulingContext& ctx) override {
+    seen_ = 0;
     greedy_pass(ctx, Blocking::kSkip);
-    if (ctx.pending().empty()) return;
+    if (ctx.pending().empty()) {
+      follow_changes(ctx);
+      return;
+    }
     const std::vector<char> waiting = waiting_shapes(ctx);
     // Running jobs whose slice is over and that have a same-shaped job waiting, by shape, the
     // longest-running last (taken first).
+    follow_changes(ctx);
     const sim::SimTime now = ctx.now();
     std::map<std::uint32_t, std::vector<std::pair<sim::SimTime, sim::JobIndex>>> expired;
-    for (sim::JobIndex r : ctx.running()) {
-      const std::uint32_t shape = ctx.pending().shape_of(r);
-      const sim::SimTime since = ctx.runtime(r).last_start;
-      if (shape < waiting.size() && waiting[shape] && now - since >= slice_)
+    for (std::uint32_t shape = 0; shape < waiting.size() && shape < by_shape_.size(); ++shape) {
+      if (!waiting[shape]) continue;
+      for (const auto& [since, r] : by_shape_[shape]) {
+        if (now - since < slice_) break;
         expired[shape].emplace_back(since, r);
+      }
     }
     std::vector<sim::JobIndex> suspended;
     suspended_.resize(ctx.workload().jobs.size(), 0);
     if (!expired.empty()) {
-      for (auto& [shape, jobs] : expired) std::sort(jobs.rbegin(), jobs.rend());
+      for (auto& [shape, jobs] : expired) std::reverse(jobs.begin(), jobs.end());
       ctx.pending().visit([&](sim::JobIndex j) {
         if (suspended_[j]) return sim::Visit::kNext;  // suspended in this pass: waits its turn
         auto it = expired.find(ctx.pending().shape_of(j));
@@ -77,6 +84,7 @@ class Gandiva final : public sim::Policy {
       });
     }
     for (sim::JobIndex r : suspended) suspended_[r] = 0;
+    follow_changes(ctx);
     plan_wakeup(ctx);
   }
 
@@ -93,15 +101,36 @@ class Gandiva final : public sim::Policy {
     return waiting;
   }
 
+  // Applies the engine's run changes not seen yet to the running jobs kept by shape, ordered by
+  // the start of their current slice: each pass then looks only at the jobs whose slice is over
+  // and at each shape's oldest slice, not at every running job.
+  void follow_changes(sim::SchedulingContext& ctx) {
+    const std::span<const sim::RunChange> changes = ctx.run_changes();
+    if (since_.size() < ctx.workload().jobs.size()) since_.resize(ctx.workload().jobs.size());
+    for (; seen_ < changes.size(); ++seen_) {
+      const sim::RunChange c = changes[seen_];
+      const std::uint32_t shape = ctx.pending().shape_of(c.job);
+      if (shape >= by_shape_.size()) by_shape_.resize(shape + 1);
+      auto& jobs = by_shape_[shape];
+      if (!c.started) {
+        jobs.erase({since_[c.job], c.job});
+        continue;
+      }
+      if (ctx.runtime(c.job).status != sim::JobStatus::kRunning) continue;  // stopped since
+      jobs.erase({since_[c.job], c.job});  // a start seen again after a stop in this window
+      since_[c.job] = ctx.runtime(c.job).last_start;
+      jobs.emplace(since_[c.job], c.job);
+    }
+  }
+
   // The end of the current slice of the earliest running job that has a same-shaped job waiting.
   void plan_wakeup(sim::SchedulingContext& ctx) {
     if (ctx.pending().empty()) return;
     const std::vector<char> waiting = waiting_shapes(ctx);
     std::int64_t next = std::numeric_limits<std::int64_t>::max();
-    for (sim::JobIndex r : ctx.running()) {
-      const std::uint32_t s = ctx.pending().shape_of(r);
-      if (s < waiting.size() && waiting[s])
-        next = std::min(next, (ctx.runtime(r).last_start + slice_).ms());
+    for (std::uint32_t s = 0; s < waiting.size() && s < by_shape_.size(); ++s) {
+      if (waiting[s] && !by_shape_[s].empty())
+        next = std::min(next, (by_shape_[s].begin()->first + slice_).ms());
     }
     if (next != std::numeric_limits<std::int64_t>::max())
       wakeups_.request(ctx, sim::SimTime::from_ms(std::max(next, ctx.now().ms() + 1)));
@@ -109,6 +138,11 @@ class Gandiva final : public sim::Policy {
 
   sim::SimTime slice_;
   std::vector<char> suspended_;  // suspended in the current pass
+  // Running jobs by demand shape, by (start of their current slice, job); since_[j] is the key
+  // job j was filed under.
+  std::vector<std::set<std::pair<sim::SimTime, sim::JobIndex>>> by_shape_;
+  std::vector<sim::SimTime> since_;
+  std::size_t seen_ = 0;  // run changes applied in this pass
   research::Wakeups wakeups_;
 };
 
