@@ -208,6 +208,35 @@ FreeMap::FreeMap(const sim::Cluster& c) : c_(&c) {
   }
   idle_by_type_.assign(c.gpu_types().size(), 0);
   for (std::uint32_t t = 0; t < c.gpu_types().size(); ++t) idle_by_type_[t] = c.free_whole_gpus(t);
+  std::uint32_t most = 0;
+  for (std::uint32_t i = 0; i < n; ++i) most = std::max(most, c.node(i).gpus);
+  nodes_by_idle_.assign(c.gpu_types().size() + 1, std::vector<std::uint32_t>(most + 1, 0));
+  for (std::uint32_t i = 0; i < n; ++i) ++nodes_by_idle_[type_slot(i)][idle_[i]];
+}
+
+std::uint32_t FreeMap::type_slot(std::uint32_t node) const {
+  const std::uint32_t type = c_->pool_type(c_->node(node).pool);
+  return type == sim::Demand::kAnyType ? static_cast<std::uint32_t>(idle_by_type_.size()) : type;
+}
+
+void FreeMap::set_idle(std::uint32_t node, std::uint32_t idle) {
+  std::vector<std::uint32_t>& counts = nodes_by_idle_[type_slot(node)];
+  --counts[idle_[node]];
+  ++counts[idle];
+  idle_[node] = idle;
+}
+
+std::uint64_t FreeMap::whole_gpu_slots(const sim::Demand& d) const {
+  const std::uint32_t g = d.gpus_per_task();
+  if (d.gpu_milli < 1000 || g == 0) return 0;
+  std::uint64_t slots = 0;
+  for (std::uint32_t t = 0; t < nodes_by_idle_.size(); ++t) {
+    const bool matches = d.gpu_type == sim::Demand::kAnyType || t == d.gpu_type;
+    if (!matches) continue;
+    const std::vector<std::uint32_t>& counts = nodes_by_idle_[t];
+    for (std::uint32_t k = g; k < counts.size(); ++k) slots += std::uint64_t{counts[k]} * (k / g);
+  }
+  return slots;
 }
 
 bool FreeMap::type_ok(std::uint32_t node, const sim::Demand& d) const {
@@ -248,7 +277,7 @@ void FreeMap::take(std::uint32_t node, const sim::Demand& d, sim::Placement& p) 
         --want;
       }
     }
-    idle_[node] -= d.gpus_per_task();
+    set_idle(node, idle_[node] - d.gpus_per_task());
     if (type != sim::Demand::kAnyType) idle_by_type_[type] -= d.gpus_per_task();
   } else if (d.gpu_milli > 0) {
     std::uint32_t best = kMany, best_room = kMany;
@@ -260,7 +289,7 @@ void FreeMap::take(std::uint32_t node, const sim::Demand& d, sim::Placement& p) 
       }
     }
     if (used_[best] == 0) {
-      --idle_[node];
+      set_idle(node, idle_[node] - 1);
       if (type != sim::Demand::kAnyType) --idle_by_type_[type];
     }
     used_[best] = static_cast<std::uint16_t>(used_[best] + d.gpu_milli);
@@ -282,7 +311,7 @@ void FreeMap::give_back(const sim::Demand& d, const sim::Placement& p) {
       if (used_[gpu] < milli) throw std::logic_error("freemap: giving back a free GPU");
       used_[gpu] = static_cast<std::uint16_t>(used_[gpu] - milli);
       if (used_[gpu] == 0) {
-        ++idle_[node];
+        set_idle(node, idle_[node] + 1);
         if (type != sim::Demand::kAnyType) ++idle_by_type_[type];
       }
     }
@@ -304,7 +333,7 @@ void FreeMap::apply(const sim::Demand& d, const sim::Placement& p) {
       const std::uint32_t gpu = p.gpus[t * g + k];
       if (used_[gpu] + milli > 1000) throw std::logic_error("freemap: GPU over-allocated");
       if (used_[gpu] == 0) {
-        --idle_[node];
+        set_idle(node, idle_[node] - 1);
         if (type != sim::Demand::kAnyType) --idle_by_type_[type];
       }
       used_[gpu] = static_cast<std::uint16_t>(used_[gpu] + milli);
@@ -348,7 +377,8 @@ std::optional<sim::Placement> place_gang(FreeMap& m, const sim::Demand& d, const
                                          const NodeFilter& allow) {
   if (d.tasks == 0) return std::nullopt;
   if (d.gpu_milli >= 1000 &&
-      m.free_whole_gpus(d.gpu_type) < std::uint64_t{d.tasks} * d.gpus_per_task()) {
+      (m.free_whole_gpus(d.gpu_type) < std::uint64_t{d.tasks} * d.gpus_per_task() ||
+       m.whole_gpu_slots(d) < d.tasks)) {
     return std::nullopt;
   }
   sim::Placement p;
