@@ -247,19 +247,23 @@ class KubeDefault final : public sim::Policy {
       if (weights > 0) total += cfg_.fit_weight * sum / weights;
     }
     if (cfg_.balanced_weight > 0) {
-      std::vector<double> fractions;
-      for (const WeightedResource& wr : cfg_.balanced_resources) {
-        const Usage u = usage(m, node, d, wr.resource);
-        if (u.capacity <= 0) continue;
-        fractions.push_back(std::min(1.0, u.requested / u.capacity));
-      }
-      double sd = 0;
-      if (!fractions.empty()) {
-        double mean = 0;
-        for (double f : fractions) mean += f;
-        mean /= static_cast<double>(fractions.size());
-        for (double f : fractions) sd += (f - mean) * (f - mean);
-        sd = std::sqrt(sd / static_cast<double>(fractions.size()));
+      // The standard deviation of the requested fractions, in two passes (no list per node).
+      auto each_fraction = [&](auto&& f) {
+        for (const WeightedResource& wr : cfg_.balanced_resources) {
+          const Usage u = usage(m, node, d, wr.resource);
+          if (u.capacity > 0) f(std::min(1.0, u.requested / u.capacity));
+        }
+      };
+      double mean = 0, sd = 0;
+      std::size_t count = 0;
+      each_fraction([&](double f) {
+        mean += f;
+        ++count;
+      });
+      if (count > 0) {
+        mean /= static_cast<double>(count);
+        each_fraction([&](double f) { sd += (f - mean) * (f - mean); });
+        sd = std::sqrt(sd / static_cast<double>(count));
       }
       total += cfg_.balanced_weight * (1.0 - sd) * 100.0;
     }
