@@ -277,18 +277,32 @@ class KubeDefault final : public sim::Policy {
     // No node has the idle GPUs: none passes the filter (and the search start stays).
     if (d.gpu_milli >= 1000 && m.whole_gpu_slots(d) == 0) return std::nullopt;
     const std::uint32_t want = feasible_to_find(n);
-    std::uint32_t found = 0, examined = 0;
+    std::uint32_t found = 0, examined = n;
     std::optional<std::uint32_t> best;
     double best_score = 0;
-    for (; examined < n && found < want; ++examined) {
-      const std::uint32_t node = (next_start_ + examined) % n;
-      if (m.capacity(node, d) == 0) continue;
+    // Filters one node; false once `want` nodes passed (the search stops after this one).
+    auto filter = [&](std::uint32_t node) {
+      if (m.capacity(node, d) == 0) return true;
       ++found;
       const double s = score(m, node, d);
       if (!best || s > best_score || (s == best_score && node < *best)) {
         best = node;
         best_score = s;
       }
+      if (found < want) return true;
+      examined = (node + n - next_start_) % n + 1;
+      return false;
+    };
+    // The nodes from next_start_ on, wrapping around; those the free-GPU index rules out would
+    // fail the filter and are not visited.
+    bool more = true;
+    for (std::uint32_t node = m.next_candidate(d, next_start_); more && node < n;
+         node = m.next_candidate(d, node + 1)) {
+      more = filter(node);
+    }
+    for (std::uint32_t node = m.next_candidate(d, 0); more && node < next_start_;
+         node = m.next_candidate(d, node + 1)) {
+      more = filter(node);
     }
     next_start_ = (next_start_ + examined) % n;
     return best;
