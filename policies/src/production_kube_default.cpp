@@ -29,6 +29,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <span>
 
 #include "production_parts.hpp"
 #include "production_support.hpp"
@@ -117,6 +118,8 @@ class KubeDefault final : public sim::Policy {
   }
 
   void schedule(sim::SchedulingContext& ctx) override {
+    running_seen_ = 0;  // the engine's run changes start afresh with every pass
+    follow_running(ctx);
     FreeMap m(ctx.cluster());
     failed_.clear();
     std::vector<sim::JobIndex> group;
@@ -125,15 +128,27 @@ class KubeDefault final : public sim::Policy {
       if (!group.empty()) schedule_group(ctx, m, group);
       group.clear();
     };
-    std::vector<sim::JobIndex> order = ctx.pending().ordered();
-    for (sim::JobIndex j : order) {
-      if (!ctx.pending().contains(j)) continue;
+    // The jobs pending when the pass begins, in order. Jobs evicted by this pass's preemptions
+    // join the queue (created now) but wait for the next pass. A job whose pod shape already found
+    // no node in this pass is blocked, and so is every later job of its shape: the queue skips
+    // them in one step.
+    const std::size_t arrived_before = ctx.arrivals().size();
+    auto arrived_in_pass = [&](sim::JobIndex j) {
+      const std::span<const sim::JobIndex> arrivals = ctx.arrivals();
+      return std::find(arrivals.begin() + static_cast<std::ptrdiff_t>(arrived_before),
+                       arrivals.end(), j) != arrivals.end();
+    };
+    ctx.pending().visit([&](sim::JobIndex j) {
+      if (!ctx.pending().contains(j) || arrived_in_pass(j)) return sim::Visit::kNext;
       const sim::QueueKey k = ctx.pending().key_of(j);
       if (!group.empty() && !(k == group_key)) flush();
+      if (failed_.count(pod_shape(ctx.demand(j)))) return sim::Visit::kSkipShape;
       group_key = k;
       group.push_back(j);
-    }
+      return sim::Visit::kNext;
+    });
     flush();
+    follow_running(ctx);  // this pass's own starts and evictions: the engine forgets them now
   }
 
  private:
@@ -165,6 +180,34 @@ class KubeDefault final : public sim::Policy {
         }
       }
     }
+  }
+
+  // Keeps the number of running jobs at each priority from the engine's run changes.
+  void follow_running(const sim::SchedulingContext& ctx) {
+    if (is_running_.empty()) is_running_.assign(ctx.workload().jobs.size(), false);
+    const std::span<const sim::RunChange> changes = ctx.run_changes();
+    for (; running_seen_ < changes.size(); ++running_seen_) {
+      const sim::JobIndex j = changes[running_seen_].job;
+      const bool running = ctx.runtime(j).status == sim::JobStatus::kRunning;
+      if (running == is_running_[j]) continue;
+      is_running_[j] = running;
+      const std::int32_t prio = ctx.job(j).priority;
+      if (running) {
+        ++running_priorities_[prio];
+      } else if (--running_priorities_[prio] == 0) {
+        running_priorities_.erase(prio);
+      }
+    }
+  }
+
+  // Whether any pod holding resources (of a running or partly bound job) has a priority below.
+  bool lower_priority_holder(const sim::SchedulingContext& ctx, std::int32_t prio) {
+    follow_running(ctx);
+    if (!running_priorities_.empty() && running_priorities_.begin()->first < prio) return true;
+    for (sim::JobIndex v : partial_) {
+      if (ctx.job(v).priority < prio) return true;
+    }
+    return false;
   }
 
   std::uint32_t feasible_to_find(std::uint32_t n) const {
@@ -204,19 +247,23 @@ class KubeDefault final : public sim::Policy {
       if (weights > 0) total += cfg_.fit_weight * sum / weights;
     }
     if (cfg_.balanced_weight > 0) {
-      std::vector<double> fractions;
-      for (const WeightedResource& wr : cfg_.balanced_resources) {
-        const Usage u = usage(m, node, d, wr.resource);
-        if (u.capacity <= 0) continue;
-        fractions.push_back(std::min(1.0, u.requested / u.capacity));
-      }
-      double sd = 0;
-      if (!fractions.empty()) {
-        double mean = 0;
-        for (double f : fractions) mean += f;
-        mean /= static_cast<double>(fractions.size());
-        for (double f : fractions) sd += (f - mean) * (f - mean);
-        sd = std::sqrt(sd / static_cast<double>(fractions.size()));
+      // The standard deviation of the requested fractions, in two passes (no list per node).
+      auto each_fraction = [&](auto&& f) {
+        for (const WeightedResource& wr : cfg_.balanced_resources) {
+          const Usage u = usage(m, node, d, wr.resource);
+          if (u.capacity > 0) f(std::min(1.0, u.requested / u.capacity));
+        }
+      };
+      double mean = 0, sd = 0;
+      std::size_t count = 0;
+      each_fraction([&](double f) {
+        mean += f;
+        ++count;
+      });
+      if (count > 0) {
+        mean /= static_cast<double>(count);
+        each_fraction([&](double f) { sd += (f - mean) * (f - mean); });
+        sd = std::sqrt(sd / static_cast<double>(count));
       }
       total += cfg_.balanced_weight * (1.0 - sd) * 100.0;
     }
@@ -227,19 +274,35 @@ class KubeDefault final : public sim::Policy {
   std::optional<std::uint32_t> select_node(const FreeMap& m, const sim::Demand& d) {
     const std::uint32_t n = m.nodes();
     if (n == 0) return std::nullopt;
+    // No node has the idle GPUs: none passes the filter (and the search start stays).
+    if (d.gpu_milli >= 1000 && m.whole_gpu_slots(d) == 0) return std::nullopt;
     const std::uint32_t want = feasible_to_find(n);
-    std::uint32_t found = 0, examined = 0;
+    std::uint32_t found = 0, examined = n;
     std::optional<std::uint32_t> best;
     double best_score = 0;
-    for (; examined < n && found < want; ++examined) {
-      const std::uint32_t node = (next_start_ + examined) % n;
-      if (m.capacity(node, d) == 0) continue;
+    // Filters one node; false once `want` nodes passed (the search stops after this one).
+    auto filter = [&](std::uint32_t node) {
+      if (m.capacity(node, d) == 0) return true;
       ++found;
       const double s = score(m, node, d);
       if (!best || s > best_score || (s == best_score && node < *best)) {
         best = node;
         best_score = s;
       }
+      if (found < want) return true;
+      examined = (node + n - next_start_) % n + 1;
+      return false;
+    };
+    // The nodes from next_start_ on, wrapping around; those the free-GPU index rules out would
+    // fail the filter and are not visited.
+    bool more = true;
+    for (std::uint32_t node = m.next_candidate(d, next_start_); more && node < n;
+         node = m.next_candidate(d, node + 1)) {
+      more = filter(node);
+    }
+    for (std::uint32_t node = m.next_candidate(d, 0); more && node < next_start_;
+         node = m.next_candidate(d, node + 1)) {
+      more = filter(node);
     }
     next_start_ = (next_start_ + examined) % n;
     return best;
@@ -313,6 +376,7 @@ class KubeDefault final : public sim::Policy {
   std::optional<std::uint32_t> preempt_for(sim::SchedulingContext& ctx, FreeMap& m, sim::JobIndex j,
                                            const sim::Demand& pod) {
     const std::int32_t prio = ctx.job(j).priority;
+    if (!lower_priority_holder(ctx, prio)) return std::nullopt;  // no victims
     // Pods (tasks) of lower priority, by node.
     std::map<std::uint32_t, std::vector<Victim>> by_node;
     auto consider = [&](sim::JobIndex v) {
@@ -327,9 +391,8 @@ class KubeDefault final : public sim::Policy {
         list.back().tasks.push_back(t);
       }
     };
-    std::vector<sim::JobIndex> running(ctx.running().begin(), ctx.running().end());
-    std::sort(running.begin(), running.end());
-    for (sim::JobIndex v : running) consider(v);
+    // (The candidates and victims are ordered below: the order they are gathered in is free.)
+    for (sim::JobIndex v : ctx.running()) consider(v);
     for (sim::JobIndex v : partial_) consider(v);
 
     struct Candidate {
@@ -402,6 +465,9 @@ class KubeDefault final : public sim::Policy {
   std::set<sim::JobIndex> partial_;  // pending jobs with some pods bound
   std::set<PodShape> failed_;        // pod shapes that found no node in this pass
   std::uint32_t next_start_ = 0;     // where the next node search starts
+  std::map<std::int32_t, std::uint32_t> running_priorities_;  // running jobs per priority
+  std::vector<bool> is_running_;                              // per job: counted there
+  std::size_t running_seen_ = 0;                              // run changes seen in this pass
 };
 
 bool parse_resources(ParamReader& r, const nlohmann::json& list, const std::string& path,

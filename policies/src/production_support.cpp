@@ -2,6 +2,7 @@
 #include "production_support.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -208,6 +209,65 @@ FreeMap::FreeMap(const sim::Cluster& c) : c_(&c) {
   }
   idle_by_type_.assign(c.gpu_types().size(), 0);
   for (std::uint32_t t = 0; t < c.gpu_types().size(); ++t) idle_by_type_[t] = c.free_whole_gpus(t);
+  std::uint32_t most = 0;
+  for (std::uint32_t i = 0; i < n; ++i) most = std::max(most, c.node(i).gpus);
+  nodes_by_idle_.assign(c.gpu_types().size() + 1, std::vector<std::uint32_t>(most + 1, 0));
+  most_gpus_ = most;
+  words_ = (n + 63) / 64;
+  with_idle_.assign(nodes_by_idle_.size() * most * words_, 0);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    ++nodes_by_idle_[type_slot(i)][idle_[i]];
+    for (std::uint32_t k = 1; k <= idle_[i]; ++k)
+      idle_word(type_slot(i), k, i) |= std::uint64_t{1} << (i % 64);
+  }
+}
+
+std::uint32_t FreeMap::type_slot(std::uint32_t node) const {
+  const std::uint32_t type = c_->pool_type(c_->node(node).pool);
+  return type == sim::Demand::kAnyType ? static_cast<std::uint32_t>(idle_by_type_.size()) : type;
+}
+
+void FreeMap::set_idle(std::uint32_t node, std::uint32_t idle) {
+  const std::uint32_t slot = type_slot(node);
+  --nodes_by_idle_[slot][idle_[node]];
+  ++nodes_by_idle_[slot][idle];
+  const std::uint64_t bit = std::uint64_t{1} << (node % 64);
+  for (std::uint32_t k = std::min(idle, idle_[node]) + 1; k <= std::max(idle, idle_[node]); ++k) {
+    std::uint64_t& word = idle_word(slot, k, node);
+    word = idle >= k ? word | bit : word & ~bit;
+  }
+  idle_[node] = idle;
+}
+
+std::uint32_t FreeMap::next_candidate(const sim::Demand& d, std::uint32_t from) const {
+  const std::uint32_t n = nodes();
+  if (from >= n) return n;
+  if (d.gpu_milli < 1000) return from;
+  const std::uint32_t g = d.gpus_per_task();
+  if (g > most_gpus_) return n;
+  for (std::size_t w = from / 64; w < words_; ++w) {
+    std::uint64_t bits = 0;
+    for (std::uint32_t t = 0; t < nodes_by_idle_.size(); ++t) {
+      if (d.gpu_type == sim::Demand::kAnyType || t == d.gpu_type) bits |= idle_word(t, g, w);
+    }
+    if (w == from / 64) bits &= ~std::uint64_t{0} << (from % 64);
+    if (bits != 0)
+      return static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+  }
+  return n;
+}
+
+std::uint64_t FreeMap::whole_gpu_slots(const sim::Demand& d) const {
+  const std::uint32_t g = d.gpus_per_task();
+  if (d.gpu_milli < 1000 || g == 0) return 0;
+  std::uint64_t slots = 0;
+  for (std::uint32_t t = 0; t < nodes_by_idle_.size(); ++t) {
+    const bool matches = d.gpu_type == sim::Demand::kAnyType || t == d.gpu_type;
+    if (!matches) continue;
+    const std::vector<std::uint32_t>& counts = nodes_by_idle_[t];
+    for (std::uint32_t k = g; k < counts.size(); ++k) slots += std::uint64_t{counts[k]} * (k / g);
+  }
+  return slots;
 }
 
 bool FreeMap::type_ok(std::uint32_t node, const sim::Demand& d) const {
@@ -248,7 +308,7 @@ void FreeMap::take(std::uint32_t node, const sim::Demand& d, sim::Placement& p) 
         --want;
       }
     }
-    idle_[node] -= d.gpus_per_task();
+    set_idle(node, idle_[node] - d.gpus_per_task());
     if (type != sim::Demand::kAnyType) idle_by_type_[type] -= d.gpus_per_task();
   } else if (d.gpu_milli > 0) {
     std::uint32_t best = kMany, best_room = kMany;
@@ -260,7 +320,7 @@ void FreeMap::take(std::uint32_t node, const sim::Demand& d, sim::Placement& p) 
       }
     }
     if (used_[best] == 0) {
-      --idle_[node];
+      set_idle(node, idle_[node] - 1);
       if (type != sim::Demand::kAnyType) --idle_by_type_[type];
     }
     used_[best] = static_cast<std::uint16_t>(used_[best] + d.gpu_milli);
@@ -282,7 +342,7 @@ void FreeMap::give_back(const sim::Demand& d, const sim::Placement& p) {
       if (used_[gpu] < milli) throw std::logic_error("freemap: giving back a free GPU");
       used_[gpu] = static_cast<std::uint16_t>(used_[gpu] - milli);
       if (used_[gpu] == 0) {
-        ++idle_[node];
+        set_idle(node, idle_[node] + 1);
         if (type != sim::Demand::kAnyType) ++idle_by_type_[type];
       }
     }
@@ -304,7 +364,7 @@ void FreeMap::apply(const sim::Demand& d, const sim::Placement& p) {
       const std::uint32_t gpu = p.gpus[t * g + k];
       if (used_[gpu] + milli > 1000) throw std::logic_error("freemap: GPU over-allocated");
       if (used_[gpu] == 0) {
-        --idle_[node];
+        set_idle(node, idle_[node] - 1);
         if (type != sim::Demand::kAnyType) --idle_by_type_[type];
       }
       used_[gpu] = static_cast<std::uint16_t>(used_[gpu] + milli);
@@ -348,7 +408,8 @@ std::optional<sim::Placement> place_gang(FreeMap& m, const sim::Demand& d, const
                                          const NodeFilter& allow) {
   if (d.tasks == 0) return std::nullopt;
   if (d.gpu_milli >= 1000 &&
-      m.free_whole_gpus(d.gpu_type) < std::uint64_t{d.tasks} * d.gpus_per_task()) {
+      (m.free_whole_gpus(d.gpu_type) < std::uint64_t{d.tasks} * d.gpus_per_task() ||
+       m.whole_gpu_slots(d) < d.tasks)) {
     return std::nullopt;
   }
   sim::Placement p;
@@ -356,7 +417,8 @@ std::optional<sim::Placement> place_gang(FreeMap& m, const sim::Demand& d, const
   for (std::uint32_t t = 0; t < d.tasks; ++t) {
     std::uint32_t best = kMany;
     double best_score = -std::numeric_limits<double>::infinity();
-    for (std::uint32_t node = 0; node < m.nodes(); ++node) {
+    for (std::uint32_t node = m.next_candidate(d, 0); node < m.nodes();
+         node = m.next_candidate(d, node + 1)) {
       if (allow && !allow(node)) continue;
       if (m.capacity(node, d) == 0) continue;
       const double s = score ? score(m, node, d) : 0.0;

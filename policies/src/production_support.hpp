@@ -98,14 +98,39 @@ class FreeMap {
   std::uint64_t mem_capacity(std::uint32_t n) const;    // MiB
   std::uint32_t gpu_capacity(std::uint32_t n) const;    // GPUs
   std::uint64_t free_whole_gpus(std::uint32_t type) const;
+  // How many tasks of d the idle GPUs of d's nodes could hold, node by node (each task's GPUs on
+  // one node; CPU and memory not counted): an upper bound on what place_gang can place. 0 for a
+  // demand without whole GPUs is not a bound: it is only meaningful when d.gpu_milli >= 1000.
+  std::uint64_t whole_gpu_slots(const sim::Demand& d) const;
+  // The first node at or after `from` that can hold a task of d by its idle GPUs (of d's type,
+  // at least d's GPUs per task), or nodes() if none: the nodes it skips have capacity 0 for d.
+  // Every node is a candidate for a demand without whole GPUs.
+  std::uint32_t next_candidate(const sim::Demand& d, std::uint32_t from) const;
 
  private:
+  void set_idle(std::uint32_t node, std::uint32_t idle);
+
   const sim::Cluster* c_;
   std::vector<std::uint32_t> cpu_;
   std::vector<std::uint64_t> mem_;
   std::vector<std::uint16_t> used_;  // per GPU, milli
   std::vector<std::uint32_t> idle_;  // per node, idle GPUs
   std::vector<std::uint64_t> idle_by_type_;
+  // Free-GPU index: per GPU type (the last slot: pools without one), how many nodes have k idle
+  // GPUs, k = 0..most GPUs on a node. Rules out whole-GPU demands without scanning the nodes.
+  std::vector<std::vector<std::uint32_t>> nodes_by_idle_;
+  // The same index by node: per GPU type slot and k >= 1, a bitset of the nodes with at least k
+  // idle GPUs, for next_candidate; all in one array (see idle_word).
+  std::vector<std::uint64_t> with_idle_;
+  std::uint32_t most_gpus_ = 0;  // on a node
+  std::uint64_t& idle_word(std::uint32_t slot, std::uint32_t k, std::uint32_t node) {
+    return with_idle_[(std::size_t{slot} * most_gpus_ + k - 1) * words_ + node / 64];
+  }
+  std::uint64_t idle_word(std::uint32_t slot, std::uint32_t k, std::size_t word) const {
+    return with_idle_[(std::size_t{slot} * most_gpus_ + k - 1) * words_ + word];
+  }
+  std::size_t words_ = 0;  // per bitset
+  std::uint32_t type_slot(std::uint32_t node) const;
 };
 
 // Node scores: higher is better; ties go to the lowest node id.

@@ -27,7 +27,11 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
+#include <queue>
 #include <set>
+#include <span>
+#include <tuple>
 
 #include "production_parts.hpp"
 #include "production_support.hpp"
@@ -78,6 +82,11 @@ class Volcano final : public sim::Policy {
   }
 
   void schedule(sim::SchedulingContext& ctx) override {
+    // The engine's arrivals and run changes start afresh with every pass.
+    arrivals_seen_ = changes_seen_ = running_seen_ = 0;
+    queue_of(ctx, 0);
+    follow_running(ctx);
+    follow_waiting(ctx);
     const sim::SimTime tick = prod::next_tick(ctx.now(), cfg_.period, cfg_.phase);
     if (tick > ctx.now()) {
       if (tick != requested_) {
@@ -87,14 +96,88 @@ class Volcano final : public sim::Policy {
       return;
     }
     session(ctx);
+    follow_running(ctx);
+    follow_waiting(ctx);
   }
 
  private:
+  // A pending job's place in its queue's job order: priority (higher first), dominant resource
+  // share (smaller first), creation, index. Jobs with no task bound hold nothing: share 0.
+  struct JobKey {
+    std::int32_t priority = 0;
+    double share = 0;
+    sim::SimTime submit;
+    sim::JobIndex job = 0;
+    bool operator<(const JobKey& o) const {
+      if (priority != o.priority) return priority > o.priority;
+      if (share != o.share) return share < o.share;
+      if (submit != o.submit) return submit < o.submit;
+      return job < o.job;
+    }
+  };
+  // What makes two jobs with no task bound equal for allocate: their gang (minMember tasks) and
+  // its per-task demand. Both reasons a job is passed over (no room in the session's free map, no
+  // room in its queue's deserved share) hold for every later job of its shape in the same queue,
+  // since allocate only takes resources.
+  using Shape =
+      std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint64_t>;
+  using ShapeJobs = std::map<Shape, std::set<JobKey>>;
+  // A gang that found no room in a session: its size, per-task demand and the tasks already bound.
+  using GangKey = std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t,
+                             std::uint64_t, std::uint32_t>;
+
+  // The pending jobs of a queue with no task bound, kept across sessions from the engine's
+  // arrivals and run changes (a session costs the shapes and the starts, not the queue's length).
+  struct Waiting {
+    std::set<JobKey> all;  // in job order
+    ShapeJobs by_shape;    // the same jobs, by shape
+    prod::Res request;     // their requests, summed
+  };
+
+  // A queue's jobs in order during allocate: the heads of its shapes merged with its partly bound
+  // jobs. A shape whose job is passed over is dropped: its later jobs would be passed over too.
+  class Cursor {
+   public:
+    Cursor(const ShapeJobs& shapes, std::vector<JobKey> partial) : partial_(std::move(partial)) {
+      for (auto it = shapes.begin(); it != shapes.end(); ++it)
+        heads_.push({*it->second.begin(), it});
+    }
+    bool empty() const { return heads_.empty() && next_partial_ == partial_.size(); }
+    struct Next {
+      sim::JobIndex job;
+      std::optional<ShapeJobs::const_iterator> shape;  // none for a partly bound job
+    };
+    Next pop() {
+      const bool of_shape = !heads_.empty() && (next_partial_ == partial_.size() ||
+                                                heads_.top().key < partial_[next_partial_]);
+      if (!of_shape) return {partial_[next_partial_++].job, std::nullopt};
+      const Head h = heads_.top();
+      heads_.pop();
+      last_ = h.key;
+      return {h.key.job, h.shape};
+    }
+    // Goes on with the shape of the job just popped; not called when that job was passed over.
+    void keep(ShapeJobs::const_iterator shape) {
+      auto next = shape->second.upper_bound(last_);
+      if (next != shape->second.end()) heads_.push({*next, shape});
+    }
+
+   private:
+    struct Head {
+      JobKey key;
+      ShapeJobs::const_iterator shape;
+      bool operator>(const Head& o) const { return o.key < key; }
+    };
+    std::priority_queue<Head, std::vector<Head>, std::greater<>> heads_;
+    std::vector<JobKey> partial_;  // sorted
+    std::size_t next_partial_ = 0;
+    JobKey last_;
+  };
+
   struct QueueState {
     const QueueSpec* spec = nullptr;
     Vec3 allocated, request, deserved;
-    std::vector<sim::JobIndex> pending;  // in job order
-    std::size_t next = 0;
+    std::vector<JobKey> partial;  // pending jobs with tasks bound, in job order
     bool satisfied = false;
   };
 
@@ -134,6 +217,67 @@ class Volcano final : public sim::Policy {
     queue_index_.resize(w.jobs.size());
     for (sim::JobIndex j = 0; j < w.jobs.size(); ++j)
       queue_index_[j] = by_trace_queue[w.jobs[j].queue];
+    waiting_.assign(specs_.size(), Waiting{});
+    running_held_.assign(specs_.size(), prod::Res{});
+    running_priorities_.assign(specs_.size(), {});
+    is_waiting_.assign(w.jobs.size(), false);
+    is_running_.assign(w.jobs.size(), false);
+  }
+
+  Shape shape_of(const sim::Demand& d) const {
+    return {min_member(d), d.gpu_milli, d.gpu_type, d.cpu_milli, d.memory_mib};
+  }
+
+  // Brings the running jobs' sums per queue up to date with the engine's run changes.
+  void follow_running(const sim::SchedulingContext& ctx) {
+    const std::span<const sim::RunChange> changes = ctx.run_changes();
+    for (; running_seen_ < changes.size(); ++running_seen_) {
+      const sim::JobIndex j = changes[running_seen_].job;
+      const bool running = ctx.runtime(j).status == sim::JobStatus::kRunning;
+      if (running == is_running_[j]) continue;
+      is_running_[j] = running;
+      const std::uint32_t q = queue_index_[j];
+      const prod::Res r = prod::request_of(ctx.demand(j));
+      auto& count = running_priorities_[q][ctx.job(j).priority];
+      if (running) {
+        running_held_[q] += r;
+        ++count;
+      } else {
+        running_held_[q] -= r;
+        if (--count == 0) running_priorities_[q].erase(ctx.job(j).priority);
+      }
+    }
+  }
+
+  // Brings the waiting jobs up to date with the engine's arrivals and run changes and with the
+  // jobs this policy bound or unbound tasks of. Only between sessions: a session's job order is
+  // the one it started with.
+  void follow_waiting(sim::SchedulingContext& ctx) {
+    auto update = [&](sim::JobIndex j) {
+      const bool waiting = ctx.pending().contains(j) && ctx.runtime(j).bound_tasks == 0;
+      if (waiting == is_waiting_[j]) return;
+      is_waiting_[j] = waiting;
+      Waiting& w = waiting_[queue_index_[j]];
+      const sim::Demand& d = ctx.demand(j);
+      const JobKey key{ctx.job(j).priority, 0.0, ctx.job(j).submit, j};
+      if (waiting) {
+        w.all.insert(key);
+        w.by_shape[shape_of(d)].insert(key);
+        w.request += prod::request_of(d);
+      } else {
+        w.all.erase(key);
+        auto it = w.by_shape.find(shape_of(d));
+        it->second.erase(key);
+        if (it->second.empty()) w.by_shape.erase(it);
+        w.request -= prod::request_of(d);
+      }
+    };
+    const std::span<const sim::JobIndex> arrivals = ctx.arrivals();
+    for (; arrivals_seen_ < arrivals.size(); ++arrivals_seen_) update(arrivals[arrivals_seen_]);
+    const std::span<const sim::RunChange> changes = ctx.run_changes();
+    for (; changes_seen_ < changes.size(); ++changes_seen_) update(changes[changes_seen_].job);
+    for (sim::JobIndex j : touched_) update(j);
+    touched_.clear();
   }
 
   std::uint32_t min_member(const sim::Demand& d) const {
@@ -266,6 +410,7 @@ class Volcano final : public sim::Policy {
     }
     book_.bound(ctx, j, p);
     partial_.insert(j);
+    touched_.push_back(j);
     ctx.bind_tasks(j, std::move(p));
     if (ctx.runtime(j).status == sim::JobStatus::kRunning) partial_.erase(j);
   }
@@ -280,101 +425,121 @@ class Volcano final : public sim::Policy {
       ctx.preempt(v);
     } else {
       ctx.unbind_tasks(v);
+      touched_.push_back(v);
     }
     book_.forget(v);
     partial_.erase(v);
   }
 
   void session(sim::SchedulingContext& ctx) {
-    queue_of(ctx, 0);
     const Vec3 total = Vec3::of(prod::cluster_capacity(ctx.cluster()));
     std::vector<QueueState> qs(specs_.size());
-    for (std::size_t i = 0; i < qs.size(); ++i) qs[i].spec = &specs_[i];
-    std::vector<Vec3> user_alloc(ctx.workload().users.size());
-    std::vector<Vec3> job_alloc(ctx.workload().jobs.size());
-    auto add_holder = [&](sim::JobIndex j) {
+    // Allocated: what running and partly bound jobs hold; request: that and what pending jobs
+    // still request. The sums are of whole numbers, exact in any order.
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+      qs[i].spec = &specs_[i];
+      qs[i].allocated = Vec3::of(running_held_[i]);
+      qs[i].request = Vec3::of(running_held_[i] + waiting_[i].request);
+    }
+    std::map<sim::JobIndex, double> share;  // partly bound jobs' dominant share
+    for (sim::JobIndex j : partial_) {
+      if (!book_.get(ctx, j)) continue;
       const Vec3 h = Vec3::of(held(ctx, j));
       QueueState& q = qs[queue_index_[j]];
       for (int k = 0; k < 3; ++k) {
         q.allocated.v[k] += h.v[k];
         q.request.v[k] += h.v[k];
-        job_alloc[j].v[k] = h.v[k];
       }
-    };
-    std::vector<sim::JobIndex> running(ctx.running().begin(), ctx.running().end());
-    std::sort(running.begin(), running.end());
-    for (sim::JobIndex j : running) add_holder(j);
-    for (sim::JobIndex j : partial_) {
-      if (book_.get(ctx, j)) add_holder(j);
+      share[j] = dominant(h, total);
     }
-    for (sim::JobIndex j : ctx.pending().ordered()) {
-      if (!prod::is_waiting(ctx, j)) continue;
+    for (sim::JobIndex j : partial_) {
+      if (!ctx.pending().contains(j) || ctx.runtime(j).bound_tasks == 0) continue;
       QueueState& q = qs[queue_index_[j]];
       sim::Demand rest = ctx.demand(j);
       rest.tasks -= ctx.runtime(j).bound_tasks;
       const Vec3 r = Vec3::of(prod::request_of(rest));
       for (int k = 0; k < 3; ++k) q.request.v[k] += r.v[k];
-      q.pending.push_back(j);
+      const auto it = share.find(j);
+      q.partial.push_back(
+          {ctx.job(j).priority, it == share.end() ? 0.0 : it->second, ctx.job(j).submit, j});
     }
     deal(qs, total);
-    // Job order inside a queue: priority, dominant share, creation.
-    for (QueueState& q : qs) {
-      std::stable_sort(q.pending.begin(), q.pending.end(), [&](sim::JobIndex a, sim::JobIndex b) {
-        const auto pa = ctx.job(a).priority, pb = ctx.job(b).priority;
-        if (pa != pb) return pa > pb;
-        const double sa = dominant(job_alloc[a], total), sb = dominant(job_alloc[b], total);
-        if (sa != sb) return sa < sb;
-        return ctx.job(a).submit < ctx.job(b).submit;
-      });
-    }
+    for (QueueState& q : qs) std::sort(q.partial.begin(), q.partial.end());
 
     FreeMap m(ctx.cluster());
-    std::vector<sim::JobIndex> unplaced;  // failed for want of resources (not quota)
-    std::set<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint64_t,
-                        std::uint32_t>>
-        no_room;
+    const std::size_t changes_before = ctx.run_changes().size();
+    std::vector<Cursor> cursors;
+    cursors.reserve(qs.size());
+    for (std::size_t i = 0; i < qs.size(); ++i)
+      cursors.emplace_back(waiting_[i].by_shape, qs[i].partial);
+    std::set<GangKey> no_room;
     // allocate
     while (true) {
       QueueState* pick = nullptr;
-      for (QueueState& q : qs) {
-        if (q.next >= q.pending.size() || overused(q)) continue;
+      for (std::size_t i = 0; i < qs.size(); ++i) {
+        QueueState& q = qs[i];
+        if (cursors[i].empty() || overused(q)) continue;
         if (!pick || queue_share(q) < queue_share(*pick)) pick = &q;
       }
       if (!pick) break;
-      const sim::JobIndex j = pick->pending[pick->next++];
-      if (!ctx.pending().contains(j)) continue;
-      const sim::Demand& d = ctx.demand(j);
-      sim::Demand gang = d;
-      const std::uint32_t bound = ctx.runtime(j).bound_tasks;
-      gang.tasks = bound >= min_member(d) ? 1 : min_member(d) - bound;
-      if (!allocatable(*pick, prod::request_of(gang))) continue;
-      const auto shape =
-          std::make_tuple(gang.tasks, d.gpu_milli, d.gpu_type, d.cpu_milli, d.memory_mib, bound);
-      if (no_room.count(shape)) {
-        unplaced.push_back(j);
-        continue;
-      }
-      auto p = place(ctx, m, j);
-      if (!p) {
-        no_room.insert(shape);
-        unplaced.push_back(j);
-        continue;
-      }
-      sim::Demand taken = d;
-      taken.tasks = static_cast<std::uint32_t>(p->task_nodes.size());
-      const Vec3 r = Vec3::of(prod::request_of(taken));
-      for (int k = 0; k < 3; ++k) pick->allocated.v[k] += r.v[k];
-      commit(ctx, j, std::move(*p));
+      Cursor& cursor = cursors[static_cast<std::size_t>(pick - qs.data())];
+      const Cursor::Next next = cursor.pop();
+      const bool passed_over = !allocate(ctx, m, *pick, next.job, no_room);
+      if (next.shape && !passed_over) cursor.keep(*next.shape);
     }
-    // Every job still waiting (no room, or its queue at its share) may preempt or reclaim.
-    unplaced.clear();
-    for (const QueueState& q : qs) {
-      for (sim::JobIndex j : q.pending) {
-        if (ctx.pending().contains(j) && prod::is_waiting(ctx, j)) unplaced.push_back(j);
-      }
+    // Every job still waiting (no room, or its queue at its share) may preempt or reclaim; not a
+    // job allocate started, even if preempt then evicts it.
+    started_.clear();
+    for (const sim::RunChange& c : ctx.run_changes().subspan(changes_before)) {
+      if (c.started) started_.insert(c.job);
     }
-    if (cfg_.preempt) preempt_action(ctx, m, qs, unplaced);
-    if (cfg_.reclaim) reclaim_action(ctx, m, qs, unplaced);
+    follow_running(ctx);
+    if (cfg_.preempt) preempt_action(ctx, m, qs);
+    if (cfg_.reclaim) reclaim_action(ctx, m, qs);
+  }
+
+  // allocate for one job: false when it is passed over for want of room or of its queue's share.
+  bool allocate(sim::SchedulingContext& ctx, FreeMap& m, QueueState& q, sim::JobIndex j,
+                std::set<GangKey>& no_room) {
+    if (!ctx.pending().contains(j)) return true;
+    const sim::Demand& d = ctx.demand(j);
+    sim::Demand gang = d;
+    const std::uint32_t bound = ctx.runtime(j).bound_tasks;
+    gang.tasks = bound >= min_member(d) ? 1 : min_member(d) - bound;
+    if (!allocatable(q, prod::request_of(gang))) return false;
+    const auto shape =
+        std::make_tuple(gang.tasks, d.gpu_milli, d.gpu_type, d.cpu_milli, d.memory_mib, bound);
+    if (no_room.count(shape)) return false;
+    auto p = place(ctx, m, j);
+    if (!p) {
+      no_room.insert(shape);
+      return false;
+    }
+    sim::Demand taken = d;
+    taken.tasks = static_cast<std::uint32_t>(p->task_nodes.size());
+    const Vec3 r = Vec3::of(prod::request_of(taken));
+    for (int k = 0; k < 3; ++k) q.allocated.v[k] += r.v[k];
+    commit(ctx, j, std::move(*p));
+    return true;
+  }
+
+  // The jobs of queue q pending when the session began and not started by allocate, in job
+  // order, down to priority `floor` (exclusive); the caller skips those no longer pending.
+  std::vector<sim::JobIndex> waiting_above(const std::vector<QueueState>& qs, std::uint32_t q,
+                                           std::int64_t floor) const {
+    std::vector<JobKey> keys;
+    for (const JobKey& k : waiting_[q].all) {
+      if (k.priority <= floor) break;
+      if (!started_.count(k.job)) keys.push_back(k);
+    }
+    for (const JobKey& k : qs[q].partial) {
+      if (k.priority > floor && !started_.count(k.job)) keys.push_back(k);
+    }
+    std::sort(keys.begin(), keys.end());
+    std::vector<sim::JobIndex> jobs;
+    jobs.reserve(keys.size());
+    for (const JobKey& k : keys) jobs.push_back(k.job);
+    return jobs;
   }
 
   // Evicts victims in order until the job's gang fits; true (and the job started) if it does.
@@ -454,13 +619,15 @@ class Volcano final : public sim::Policy {
     return v;
   }
 
-  void preempt_action(sim::SchedulingContext& ctx, FreeMap& m, std::vector<QueueState>& qs,
-                      const std::vector<sim::JobIndex>& unplaced) {
-    // The lowest running priority per queue: a job at or below it has no victim.
+  void preempt_action(sim::SchedulingContext& ctx, FreeMap& m, std::vector<QueueState>& qs) {
+    // The lowest running priority per queue: a job at or below it has no victim. Only the jobs
+    // above it are tried, queue by queue, each queue's in job order.
     std::vector<std::int64_t> lowest(qs.size(), std::numeric_limits<std::int64_t>::max());
-    for (sim::JobIndex r : ctx.running()) {
-      auto& l = lowest[queue_index_[r]];
-      l = std::min<std::int64_t>(l, ctx.job(r).priority);
+    std::vector<sim::JobIndex> unplaced;
+    for (std::uint32_t q = 0; q < qs.size(); ++q) {
+      if (!running_priorities_[q].empty()) lowest[q] = running_priorities_[q].begin()->first;
+      const std::vector<sim::JobIndex> above = waiting_above(qs, q, lowest[q]);
+      unplaced.insert(unplaced.end(), above.begin(), above.end());
     }
     std::set<std::pair<std::int32_t, std::tuple<std::uint32_t, std::uint32_t, std::uint32_t,
                                                 std::uint32_t, std::uint64_t>>>
@@ -482,8 +649,7 @@ class Volcano final : public sim::Policy {
     }
   }
 
-  void reclaim_action(sim::SchedulingContext& ctx, FreeMap& m, std::vector<QueueState>& qs,
-                      const std::vector<sim::JobIndex>& unplaced) {
+  void reclaim_action(sim::SchedulingContext& ctx, FreeMap& m, std::vector<QueueState>& qs) {
     auto above_share = [&](std::uint32_t rq) {
       if (!qs[rq].spec->reclaimable) return false;
       for (int k = 0; k < 3; ++k) {
@@ -491,6 +657,15 @@ class Volcano final : public sim::Policy {
       }
       return false;
     };
+    bool any_above = false;
+    for (std::uint32_t rq = 0; rq < qs.size(); ++rq) any_above = any_above || above_share(rq);
+    if (!any_above) return;
+    std::vector<sim::JobIndex> unplaced;
+    for (std::uint32_t q = 0; q < qs.size(); ++q) {
+      const std::vector<sim::JobIndex> all =
+          waiting_above(qs, q, std::numeric_limits<std::int64_t>::min());
+      unplaced.insert(unplaced.end(), all.begin(), all.end());
+    }
     std::set<std::pair<std::uint32_t, std::tuple<std::uint32_t, std::uint32_t, std::uint32_t,
                                                  std::uint32_t, std::uint64_t>>>
         hopeless;  // (queue, shape) that reclaiming could not help this session
@@ -523,6 +698,15 @@ class Volcano final : public sim::Policy {
   prod::PlacementBook book_;
   std::set<sim::JobIndex> partial_;
   sim::SimTime requested_ = sim::SimTime::from_ms(-1);
+  // Per queue: the pending jobs with no task bound; what running jobs hold, and how many run at
+  // each priority (from the engine's run changes).
+  std::vector<Waiting> waiting_;
+  std::vector<prod::Res> running_held_;
+  std::vector<std::map<std::int32_t, std::uint32_t>> running_priorities_;
+  std::vector<bool> is_waiting_, is_running_;  // per job: counted in the above
+  std::vector<sim::JobIndex> touched_;         // jobs whose bound tasks this policy changed
+  std::set<sim::JobIndex> started_;            // jobs allocate started in this session
+  std::size_t arrivals_seen_ = 0, changes_seen_ = 0, running_seen_ = 0;  // in this pass
 };
 
 VolcanoConfig parse_config(ParamReader& r) {
