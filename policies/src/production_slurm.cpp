@@ -413,16 +413,39 @@ class Slurm final : public sim::Policy {
     std::int64_t t;
     Amount a;
   };
-  struct Hold {
-    std::int64_t from, to;
-    Amount a;
-    bool candidate = false;  // its end is one of the pass's candidate start times
-  };
+  // What the pass's holds (reservations and backfilled starts) take from a node over time, as a
+  // step function: `held[i].a` is held from held[i].t until the next breakpoint (nothing before
+  // the first). A hold adds its amount over its [from, to) and at most two breakpoints, so a
+  // query reads the steps of its window instead of sorting every hold of the node.
   struct NodePlan {
-    Amount base;                  // idle now
-    std::vector<Event> releases;  // sorted by time; cumulative amounts
-    std::vector<Hold> holds;      // reservations and backfilled starts
+    Amount base;                     // idle now
+    std::vector<Event> releases;     // sorted by time; cumulative amounts
+    std::vector<Event> held;         // sorted by time: what holds take from each time on
+    std::vector<std::int64_t> ends;  // sorted: ends of holds that are candidate start times
   };
+
+  // Adds a hold of `a` over [from, to) (from < to); `candidate`: its end is one of the pass's
+  // candidate start times.
+  static void add_hold(NodePlan& n, std::int64_t from, std::int64_t to, const Amount& a,
+                       bool candidate) {
+    auto breakpoint = [&](std::int64_t t) {
+      auto it = std::lower_bound(n.held.begin(), n.held.end(), t,
+                                 [](const Event& e, std::int64_t x) { return e.t < x; });
+      if (it == n.held.end() || it->t != t) {
+        const Amount before = it == n.held.begin() ? Amount{} : std::prev(it)->a;
+        it = n.held.insert(it, {t, before});
+      }
+      return static_cast<std::size_t>(it - n.held.begin());
+    };
+    const std::size_t first = breakpoint(from);
+    const std::size_t last = breakpoint(to);  // after `first`: to > from
+    for (std::size_t i = first; i < last; ++i) {
+      n.held[i].a.gpus += a.gpus;
+      n.held[i].a.cpu += a.cpu;
+      n.held[i].a.mem += a.mem;
+    }
+    if (candidate) n.ends.insert(std::upper_bound(n.ends.begin(), n.ends.end(), to), to);
+  }
 
   std::int64_t round_up(std::int64_t t) const {
     const std::int64_t r = cfg_.bf_resolution.ms();
@@ -455,7 +478,6 @@ class Slurm final : public sim::Policy {
             static_cast<std::int64_t>(d.memory_mib)};
   }
 
-  // Tasks of `per` the node can hold throughout [t, end).
   // The earliest of the pass's candidate start times (now, a running job's end, a reservation's
   // end, up to the horizon) at which one task of `per` fits on the node for `limit`, if it is
   // before `before`. Availability only grows at those instants, so they are the ones to test.
@@ -464,22 +486,24 @@ class Slurm final : public sim::Policy {
                                           std::optional<std::int64_t> before) const {
     auto fits = [&](std::int64_t t) { return tasks_at(n, t, t + limit, per) > 0; };
     if (fits(now)) return now;
-    std::vector<std::int64_t>& at = candidates_;
-    at.clear();
-    for (const Event& e : n.releases) {
-      if (e.t > now && e.t <= horizon) at.push_back(e.t);
-    }
-    for (const Hold& h : n.holds) {
-      if (h.candidate && h.to > now && h.to <= horizon) at.push_back(h.to);
-    }
-    std::sort(at.begin(), at.end());
-    for (std::int64_t t : at) {
-      if (before && t >= *before) break;
+    // The release times and the candidate hold ends, both sorted, merged in increasing order.
+    auto r = n.releases.begin();
+    auto h = n.ends.begin();
+    while (r != n.releases.end() && r->t <= now) ++r;
+    while (h != n.ends.end() && *h <= now) ++h;
+    while (true) {
+      const bool from_r = r != n.releases.end() && (h == n.ends.end() || r->t <= *h);
+      if (!from_r && h == n.ends.end()) break;
+      const std::int64_t t = from_r ? (r++)->t : *h++;
+      if (t > horizon || (before && t >= *before)) break;
       if (fits(t)) return t;
     }
     return std::nullopt;
   }
 
+  // Tasks of `per` the node can hold throughout [t, end): what is idle at t (idle now plus what
+  // running jobs have released by t) less the most the holds take at any instant of [t, end),
+  // per resource.
   std::int64_t tasks_at(const NodePlan& n, std::int64_t t, std::int64_t end,
                         const Amount& per) const {
     Amount a = n.base;
@@ -492,34 +516,23 @@ class Slurm final : public sim::Policy {
       a.cpu += r.cpu;
       a.mem += r.mem;
     }
-    // The most held at any instant of [t, end), per resource: a sweep over the overlapping
-    // holds' starts and ends (ends first at equal times: [from, to) intervals).
-    std::vector<Event>& sweep = sweep_;
-    sweep.clear();
-    for (const Hold& h : n.holds) {
-      if (h.from >= end || h.to <= t) continue;
-      sweep.push_back({std::max(h.from, t), h.a});
-      sweep.push_back({h.to, {-h.a.gpus, -h.a.cpu, -h.a.mem}});
-    }
-    Amount worst;
-    if (!sweep.empty()) {
-      std::sort(sweep.begin(), sweep.end(), [](const Event& x, const Event& y) {
-        return x.t < y.t ||
-               (x.t == y.t && x.a.gpus + x.a.cpu + x.a.mem < y.a.gpus + y.a.cpu + y.a.mem);
-      });
-      Amount sum;
-      for (const Event& e : sweep) {
-        sum.gpus += e.a.gpus;
-        sum.cpu += e.a.cpu;
-        sum.mem += e.a.mem;
-        worst.gpus = std::max(worst.gpus, sum.gpus);
-        worst.cpu = std::max(worst.cpu, sum.cpu);
-        worst.mem = std::max(worst.mem, sum.mem);
-      }
+    if (fit_count(a, per) == 0) return 0;  // holds only take away
+    auto h = std::upper_bound(n.held.begin(), n.held.end(), t,
+                              [](std::int64_t x, const Event& e) { return x < e.t; });
+    Amount worst = h == n.held.begin() ? Amount{} : std::prev(h)->a;  // held at t
+    for (; h != n.held.end() && h->t < end; ++h) {
+      worst.gpus = std::max(worst.gpus, h->a.gpus);
+      worst.cpu = std::max(worst.cpu, h->a.cpu);
+      worst.mem = std::max(worst.mem, h->a.mem);
     }
     a.gpus -= worst.gpus;
     a.cpu -= worst.cpu;
     a.mem -= worst.mem;
+    return fit_count(a, per);
+  }
+
+  // Tasks of `per` that fit in `a` (0 when a resource is short).
+  static std::int64_t fit_count(const Amount& a, const Amount& per) {
     std::int64_t k = std::numeric_limits<std::int64_t>::max();
     if (per.gpus > 0) k = std::min(k, a.gpus / per.gpus);
     if (per.cpu > 0) k = std::min(k, a.cpu / per.cpu);
@@ -542,7 +555,8 @@ class Slurm final : public sim::Policy {
       plan[n].base = {std::int64_t{m.idle_gpus(n)}, std::int64_t{m.free_cpu(n)},
                       static_cast<std::int64_t>(m.free_mem(n))};
       plan[n].releases.clear();
-      plan[n].holds.clear();
+      plan[n].held.clear();
+      plan[n].ends.clear();
     }
     // When running jobs end, by their time limits: CPU and memory come back per task, a GPU
     // when the last job on it ends (shared GPUs included).
@@ -692,8 +706,7 @@ class Slurm final : public sim::Policy {
           --allowance[*best];
         }
         if (ok) {
-          for (std::uint32_t n : placement.task_nodes)
-            plan[n].holds.push_back({now, end, per, false});
+          for (std::uint32_t n : placement.task_nodes) add_hold(plan[n], now, end, per, false);
           start(ctx, j, std::move(placement));
           return true;
         }
@@ -711,8 +724,7 @@ class Slurm final : public sim::Policy {
         if (!m.type_ok(n, d)) continue;
         const std::int64_t k = std::min<std::int64_t>(left, tasks_at(plan[n], *begin_at, end, per));
         if (k <= 0) continue;
-        plan[n].holds.push_back(
-            {*begin_at, end, {per.gpus * k, per.cpu * k, per.mem * k}, end <= horizon});
+        add_hold(plan[n], *begin_at, end, {per.gpus * k, per.cpu * k, per.mem * k}, end <= horizon);
         left -= static_cast<std::uint32_t>(k);
       }
       ++reserved[p];
@@ -726,8 +738,6 @@ class Slurm final : public sim::Policy {
 
   SlurmConfig cfg_;
   bool resolved_ = false;
-  mutable std::vector<Event> sweep_;              // tasks_at's scratch
-  mutable std::vector<std::int64_t> candidates_;  // earliest_on's scratch
   std::vector<std::int64_t> gpu_free_at_;         // backfill_pass's scratch (all unset between)
   std::vector<std::uint32_t> held_gpus_;          // backfill_pass's scratch
   std::vector<NodePlan> plan_;                    // backfill_pass's plan (reused)
