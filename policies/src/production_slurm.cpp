@@ -39,6 +39,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "production_parts.hpp"
@@ -447,6 +448,20 @@ class Slurm final : public sim::Policy {
     if (candidate) n.ends.insert(std::upper_bound(n.ends.begin(), n.ends.end(), to), to);
   }
 
+  // A candidate start time of a backfill pass and when it was added (0: at the start of the
+  // pass, i: with the i-th reservation end).
+  struct Candidate {
+    std::int64_t t;
+    std::uint32_t added;
+  };
+  // A gang the pass tested: it found no start at the candidate times before `earliest` that
+  // were there when `seq` reservation ends had been added.
+  struct GangTried {
+    std::uint32_t tasks;
+    std::int64_t limit, earliest;
+    std::uint32_t seq;
+  };
+
   std::int64_t round_up(std::int64_t t) const {
     const std::int64_t r = cfg_.bf_resolution.ms();
     if (r <= 1) return t;
@@ -560,7 +575,7 @@ class Slurm final : public sim::Policy {
     }
     // When running jobs end, by their time limits: CPU and memory come back per task, a GPU
     // when the last job on it ends (shared GPUs included).
-    std::vector<std::int64_t> times = {now};
+    std::vector<Candidate> times = {{now, 0}};
     // Global GPU -> release time (kUnset: not held), and the GPUs set, in increasing order below.
     constexpr std::int64_t kUnset = std::numeric_limits<std::int64_t>::min();
     gpu_free_at_.resize(c.total_gpus(), kUnset);
@@ -573,7 +588,7 @@ class Slurm final : public sim::Policy {
       const sim::Placement* p = book_.get(ctx, r);
       if (!p) continue;
       const std::int64_t end = round_up(std::max(running_end(ctx, r).ms(), now + 1));
-      if (end <= horizon) times.push_back(end);
+      if (end <= horizon) times.push_back({end, 0});
       const sim::Demand& d = ctx.demand(r);
       for (std::uint32_t node : p->task_nodes) {
         deltas[node].push_back(
@@ -609,26 +624,40 @@ class Slurm final : public sim::Policy {
         }
       }
     }
-    std::sort(times.begin(), times.end());
-    times.erase(std::unique(times.begin(), times.end()), times.end());
-    // Per partition, idle GPUs now and GPUs coming back over time (ignoring reservations): an
-    // upper bound that skips start times at which a gang cannot fit anyway. Made when the pass
-    // tests its first gang of the partition.
-    std::vector<std::int64_t> part_idle(cfg_.partitions.size(), 0);
-    std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> part_back(
+    auto by_time = [](const Candidate& x, const Candidate& y) { return x.t < y.t; };
+    auto same_time = [](const Candidate& x, const Candidate& y) { return x.t == y.t; };
+    std::sort(times.begin(), times.end(), by_time);
+    times.erase(std::unique(times.begin(), times.end(), same_time), times.end());
+    std::uint32_t added = 0;  // reservation ends added to `times` so far
+    // Per partition, its nodes' release events in time order (made when the pass tests its first
+    // gang of the partition): a gang's upper bound on tasks, holds ignored, is kept up to date
+    // along them instead of being recounted over every node at every candidate time.
+    std::vector<std::vector<std::pair<std::int64_t, std::uint32_t>>> part_releases(
         cfg_.partitions.size());
     std::vector<bool> part_made(cfg_.partitions.size(), false);
     auto make_part = [&](std::size_t p) {
       if (part_made[p]) return;
       part_made[p] = true;
       for (std::uint32_t n : part_nodes_[p]) {
-        part_idle[p] += plan[n].base.gpus;
-        for (const Event& e : deltas[n]) {
-          if (e.a.gpus > 0) part_back[p].emplace_back(e.t, e.a.gpus);
-        }
+        for (std::uint32_t i = 0; i < plan[n].releases.size(); ++i)
+          part_releases[p].emplace_back(plan[n].releases[i].t, n);
       }
-      std::sort(part_back[p].begin(), part_back[p].end());
+      std::stable_sort(part_releases[p].begin(), part_releases[p].end(),
+                       [](const auto& x, const auto& y) { return x.first < y.first; });
     };
+    node_tasks_.resize(c.node_count());
+    release_seen_.resize(c.node_count());
+    // What earlier gangs of the pass found, per partition and task shape (gpu type and per-task
+    // amounts: all the search depends on besides the task count and the time limit). A gang
+    // that tested every candidate time before `earliest` in vain (all of them, kNever, when it
+    // found none in the window) rules those times out for a later gang of the shape with as many
+    // tasks or more and as long a limit or longer: holds are only added during a pass, so
+    // availability only shrinks, and a longer window over more tasks needs more. Times added to
+    // the candidates after it (a reservation's end, `seq` counts them) were not tested by it.
+    std::map<std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>,
+             std::vector<GangTried>>
+        tried;
+    std::vector<GangTried> rules;  // the entries that apply to the gang under test
 
     std::vector<std::uint32_t> reserved(cfg_.partitions.size(), 0);
     std::uint32_t tested = 0;
@@ -642,7 +671,6 @@ class Slurm final : public sim::Policy {
       const std::int64_t limit = std::max<std::int64_t>(1, time_limit(ctx, j).ms());
       const std::vector<std::uint32_t>& nodes = part_nodes_[p];
       std::optional<std::int64_t> begin_at;
-      const std::int64_t need_gpus = per.gpus * std::int64_t{d.tasks};
       if (d.tasks == 1) {
         // One task: the earliest candidate time is the earliest over nodes of each node's own
         // (at now, or where something on it ends), which costs the node's events, not every
@@ -656,17 +684,48 @@ class Slurm final : public sim::Policy {
       }
       if (d.tasks > 1) {  // a gang: count tasks over the nodes at each candidate time
         make_part(p);
-        std::int64_t bound = part_idle[p];
-        std::size_t back = 0;
-        for (std::int64_t t : times) {
+        auto& shape_tried = tried[{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
+        rules.clear();
+        for (const GangTried& g : shape_tried) {
+          if (g.tasks <= d.tasks && g.limit <= limit) rules.push_back(g);
+        }
+        auto ruled_out = [&](const Candidate& cand) {
+          for (const GangTried& g : rules) {
+            if (cand.t < g.earliest && cand.added <= g.seq) return true;
+          }
+          return false;
+        };
+        // Tasks that fit on the partition's nodes at t with no holds (at most d.tasks a node):
+        // an upper bound on what tasks_at counts (releases only add), kept along the release
+        // events up to t.
+        const std::int64_t most = d.tasks;
+        std::int64_t bound = 0;
+        for (std::uint32_t n : nodes) {
+          node_tasks_[n] = m.type_ok(n, d) ? std::min(most, fit_count(plan[n].base, per)) : 0;
+          release_seen_[n] = 0;
+          bound += node_tasks_[n];
+        }
+        const auto& rel = part_releases[p];
+        std::size_t next = 0;
+        for (const Candidate& cand : times) {
+          const std::int64_t t = cand.t;
           if (t > horizon) break;
-          while (back < part_back[p].size() && part_back[p][back].first <= t)
-            bound += part_back[p][back++].second;
-          if (bound < need_gpus) continue;
+          for (; next < rel.size() && rel[next].first <= t; ++next) {
+            const std::uint32_t n = rel[next].second;
+            if (!m.type_ok(n, d)) continue;
+            const Amount& r = plan[n].releases[release_seen_[n]++].a;  // cumulative
+            const std::int64_t k = std::min(
+                most, fit_count({plan[n].base.gpus + r.gpus, plan[n].base.cpu + r.cpu,
+                                 plan[n].base.mem + r.mem},
+                                per));
+            bound += k - node_tasks_[n];
+            node_tasks_[n] = k;
+          }
+          if (bound < d.tasks || ruled_out(cand)) continue;
           const std::int64_t end = t + limit;
           std::int64_t count = 0;
           for (std::uint32_t n : nodes) {
-            if (!m.type_ok(n, d)) continue;
+            if (node_tasks_[n] == 0) continue;  // nothing fits there at t, or a wrong type
             count += tasks_at(plan[n], t, end, per);
             if (count >= d.tasks) break;
           }
@@ -675,6 +734,7 @@ class Slurm final : public sim::Policy {
             break;
           }
         }
+        shape_tried.push_back({d.tasks, limit, begin_at ? *begin_at : kNever, added});
       }
       if (!begin_at) return true;
       const std::int64_t end = *begin_at + limit;
@@ -729,8 +789,11 @@ class Slurm final : public sim::Policy {
       }
       ++reserved[p];
       if (end <= horizon) {
-        times.insert(std::upper_bound(times.begin(), times.end(), end), end);
-        times.erase(std::unique(times.begin(), times.end()), times.end());
+        // After any equal time, which stays (unique keeps the first): it was there earlier.
+        ++added;
+        times.insert(std::upper_bound(times.begin(), times.end(), Candidate{end, added}, by_time),
+                     {end, added});
+        times.erase(std::unique(times.begin(), times.end(), same_time), times.end());
       }
       return true;
     });
@@ -741,6 +804,8 @@ class Slurm final : public sim::Policy {
   std::vector<std::int64_t> gpu_free_at_;         // backfill_pass's scratch (all unset between)
   std::vector<std::uint32_t> held_gpus_;          // backfill_pass's scratch
   std::vector<NodePlan> plan_;                    // backfill_pass's plan (reused)
+  std::vector<std::int64_t> node_tasks_;          // backfill_pass's scratch: a gang's bound
+  std::vector<std::uint32_t> release_seen_;       // per node; backfill_pass's scratch
   std::vector<std::vector<Event>> deltas_;        // backfill_pass's release events (reused)
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
