@@ -658,6 +658,31 @@ class Slurm final : public sim::Policy {
              std::vector<GangTried>>
         tried;
     std::vector<GangTried> rules;  // the entries that apply to the gang under test
+    // Per partition and one-task shape: its nodes by the first time a task fits with no holds.
+    std::map<std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>,
+             std::vector<std::pair<std::int64_t, std::uint32_t>>>
+        one_task_order;
+    auto first_fits = [&](const std::vector<std::uint32_t>& nodes, const sim::Demand& d,
+                          const Amount& per, std::int64_t from, std::int64_t until) {
+      std::vector<std::pair<std::int64_t, std::uint32_t>> order;
+      for (std::uint32_t n : nodes) {
+        if (!m.type_ok(n, d)) continue;
+        const NodePlan& np = plan[n];
+        std::optional<std::int64_t> first;
+        if (fit_count(np.base, per) > 0) first = from;
+        for (std::size_t i = 0; !first && i < np.releases.size() && np.releases[i].t <= until;
+             ++i) {
+          const Amount& r = np.releases[i].a;  // cumulative
+          if (fit_count({np.base.gpus + r.gpus, np.base.cpu + r.cpu, np.base.mem + r.mem}, per))
+            first = np.releases[i].t;
+        }
+        if (first) order.emplace_back(*first, n);
+      }
+      std::sort(order.begin(), order.end());
+      // A shape that fits nowhere in the window gets a marker that ends every search at once.
+      if (order.empty()) order.emplace_back(kNever, 0);
+      return order;
+    };
 
     std::vector<std::uint32_t> reserved(cfg_.partitions.size(), 0);
     std::uint32_t tested = 0;
@@ -674,9 +699,13 @@ class Slurm final : public sim::Policy {
       if (d.tasks == 1) {
         // One task: the earliest candidate time is the earliest over nodes of each node's own
         // (at now, or where something on it ends), which costs the node's events, not every
-        // candidate time of the partition times every node.
-        for (std::uint32_t n : nodes) {
-          if (!m.type_ok(n, d)) continue;
+        // candidate time of the partition times every node. Nodes are visited by the first
+        // time a task of the shape fits there with no holds; none fits before, so once that
+        // time is no earlier than the best start found, no later node can improve on it.
+        auto& order = one_task_order[{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
+        if (order.empty()) order = first_fits(nodes, d, per, now, horizon);
+        for (const auto& [first, n] : order) {
+          if (first == kNever || (begin_at && first >= *begin_at)) break;
           if (auto t = earliest_on(plan[n], now, horizon, limit, per, begin_at))
             begin_at = begin_at ? std::min(*begin_at, *t) : *t;
           if (begin_at == now) break;
