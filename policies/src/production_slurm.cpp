@@ -729,10 +729,12 @@ class Slurm final : public sim::Policy {
         // events up to t.
         const std::int64_t most = d.tasks;
         std::int64_t bound = 0;
+        open_nodes_.clear();  // the nodes where a task fits by t with no holds
         for (std::uint32_t n : nodes) {
           node_tasks_[n] = m.type_ok(n, d) ? std::min(most, fit_count(plan[n].base, per)) : 0;
           release_seen_[n] = 0;
           bound += node_tasks_[n];
+          if (node_tasks_[n] > 0) open_nodes_.push_back(n);
         }
         const auto& rel = part_releases[p];
         std::size_t next = 0;
@@ -748,13 +750,13 @@ class Slurm final : public sim::Policy {
                                  plan[n].base.mem + r.mem},
                                 per));
             bound += k - node_tasks_[n];
+            if (node_tasks_[n] == 0 && k > 0) open_nodes_.push_back(n);
             node_tasks_[n] = k;
           }
           if (bound < d.tasks || ruled_out(cand)) continue;
           const std::int64_t end = t + limit;
           std::int64_t count = 0;
-          for (std::uint32_t n : nodes) {
-            if (node_tasks_[n] == 0) continue;  // nothing fits there at t, or a wrong type
+          for (std::uint32_t n : open_nodes_) {  // elsewhere nothing fits at t
             count += tasks_at(plan[n], t, end, per);
             if (count >= d.tasks) break;
           }
@@ -835,6 +837,7 @@ class Slurm final : public sim::Policy {
   std::vector<NodePlan> plan_;                    // backfill_pass's plan (reused)
   std::vector<std::int64_t> node_tasks_;          // backfill_pass's scratch: a gang's bound
   std::vector<std::uint32_t> release_seen_;       // per node; backfill_pass's scratch
+  std::vector<std::uint32_t> open_nodes_;         // backfill_pass's scratch
   std::vector<std::vector<Event>> deltas_;        // backfill_pass's release events (reused)
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
