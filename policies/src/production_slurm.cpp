@@ -39,6 +39,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "production_parts.hpp"
@@ -413,15 +414,52 @@ class Slurm final : public sim::Policy {
     std::int64_t t;
     Amount a;
   };
-  struct Hold {
-    std::int64_t from, to;
-    Amount a;
-    bool candidate = false;  // its end is one of the pass's candidate start times
-  };
+  // What the pass's holds (reservations and backfilled starts) take from a node over time, as a
+  // step function: `held[i].a` is held from held[i].t until the next breakpoint (nothing before
+  // the first). A hold adds its amount over its [from, to) and at most two breakpoints, so a
+  // query reads the steps of its window instead of sorting every hold of the node.
   struct NodePlan {
-    Amount base;                  // idle now
-    std::vector<Event> releases;  // sorted by time; cumulative amounts
-    std::vector<Hold> holds;      // reservations and backfilled starts
+    Amount base;                     // idle now
+    std::vector<Event> releases;     // sorted by time; cumulative amounts
+    std::vector<Event> held;         // sorted by time: what holds take from each time on
+    std::vector<std::int64_t> ends;  // sorted: ends of holds that are candidate start times
+  };
+
+  // Adds a hold of `a` over [from, to) (from < to); `candidate`: its end is one of the pass's
+  // candidate start times.
+  static void add_hold(NodePlan& n, std::int64_t from, std::int64_t to, const Amount& a,
+                       bool candidate) {
+    auto breakpoint = [&](std::int64_t t) {
+      auto it = std::lower_bound(n.held.begin(), n.held.end(), t,
+                                 [](const Event& e, std::int64_t x) { return e.t < x; });
+      if (it == n.held.end() || it->t != t) {
+        const Amount before = it == n.held.begin() ? Amount{} : std::prev(it)->a;
+        it = n.held.insert(it, {t, before});
+      }
+      return static_cast<std::size_t>(it - n.held.begin());
+    };
+    const std::size_t first = breakpoint(from);
+    const std::size_t last = breakpoint(to);  // after `first`: to > from
+    for (std::size_t i = first; i < last; ++i) {
+      n.held[i].a.gpus += a.gpus;
+      n.held[i].a.cpu += a.cpu;
+      n.held[i].a.mem += a.mem;
+    }
+    if (candidate) n.ends.insert(std::upper_bound(n.ends.begin(), n.ends.end(), to), to);
+  }
+
+  // A candidate start time of a backfill pass and when it was added (0: at the start of the
+  // pass, i: with the i-th reservation end).
+  struct Candidate {
+    std::int64_t t;
+    std::uint32_t added;
+  };
+  // A gang the pass tested: it found no start at the candidate times before `earliest` that
+  // were there when `seq` reservation ends had been added.
+  struct GangTried {
+    std::uint32_t tasks;
+    std::int64_t limit, earliest;
+    std::uint32_t seq;
   };
 
   std::int64_t round_up(std::int64_t t) const {
@@ -455,7 +493,6 @@ class Slurm final : public sim::Policy {
             static_cast<std::int64_t>(d.memory_mib)};
   }
 
-  // Tasks of `per` the node can hold throughout [t, end).
   // The earliest of the pass's candidate start times (now, a running job's end, a reservation's
   // end, up to the horizon) at which one task of `per` fits on the node for `limit`, if it is
   // before `before`. Availability only grows at those instants, so they are the ones to test.
@@ -464,22 +501,24 @@ class Slurm final : public sim::Policy {
                                           std::optional<std::int64_t> before) const {
     auto fits = [&](std::int64_t t) { return tasks_at(n, t, t + limit, per) > 0; };
     if (fits(now)) return now;
-    std::vector<std::int64_t>& at = candidates_;
-    at.clear();
-    for (const Event& e : n.releases) {
-      if (e.t > now && e.t <= horizon) at.push_back(e.t);
-    }
-    for (const Hold& h : n.holds) {
-      if (h.candidate && h.to > now && h.to <= horizon) at.push_back(h.to);
-    }
-    std::sort(at.begin(), at.end());
-    for (std::int64_t t : at) {
-      if (before && t >= *before) break;
+    // The release times and the candidate hold ends, both sorted, merged in increasing order.
+    auto r = n.releases.begin();
+    auto h = n.ends.begin();
+    while (r != n.releases.end() && r->t <= now) ++r;
+    while (h != n.ends.end() && *h <= now) ++h;
+    while (true) {
+      const bool from_r = r != n.releases.end() && (h == n.ends.end() || r->t <= *h);
+      if (!from_r && h == n.ends.end()) break;
+      const std::int64_t t = from_r ? (r++)->t : *h++;
+      if (t > horizon || (before && t >= *before)) break;
       if (fits(t)) return t;
     }
     return std::nullopt;
   }
 
+  // Tasks of `per` the node can hold throughout [t, end): what is idle at t (idle now plus what
+  // running jobs have released by t) less the most the holds take at any instant of [t, end),
+  // per resource.
   std::int64_t tasks_at(const NodePlan& n, std::int64_t t, std::int64_t end,
                         const Amount& per) const {
     Amount a = n.base;
@@ -492,34 +531,23 @@ class Slurm final : public sim::Policy {
       a.cpu += r.cpu;
       a.mem += r.mem;
     }
-    // The most held at any instant of [t, end), per resource: a sweep over the overlapping
-    // holds' starts and ends (ends first at equal times: [from, to) intervals).
-    std::vector<Event>& sweep = sweep_;
-    sweep.clear();
-    for (const Hold& h : n.holds) {
-      if (h.from >= end || h.to <= t) continue;
-      sweep.push_back({std::max(h.from, t), h.a});
-      sweep.push_back({h.to, {-h.a.gpus, -h.a.cpu, -h.a.mem}});
-    }
-    Amount worst;
-    if (!sweep.empty()) {
-      std::sort(sweep.begin(), sweep.end(), [](const Event& x, const Event& y) {
-        return x.t < y.t ||
-               (x.t == y.t && x.a.gpus + x.a.cpu + x.a.mem < y.a.gpus + y.a.cpu + y.a.mem);
-      });
-      Amount sum;
-      for (const Event& e : sweep) {
-        sum.gpus += e.a.gpus;
-        sum.cpu += e.a.cpu;
-        sum.mem += e.a.mem;
-        worst.gpus = std::max(worst.gpus, sum.gpus);
-        worst.cpu = std::max(worst.cpu, sum.cpu);
-        worst.mem = std::max(worst.mem, sum.mem);
-      }
+    if (fit_count(a, per) == 0) return 0;  // holds only take away
+    auto h = std::upper_bound(n.held.begin(), n.held.end(), t,
+                              [](std::int64_t x, const Event& e) { return x < e.t; });
+    Amount worst = h == n.held.begin() ? Amount{} : std::prev(h)->a;  // held at t
+    for (; h != n.held.end() && h->t < end; ++h) {
+      worst.gpus = std::max(worst.gpus, h->a.gpus);
+      worst.cpu = std::max(worst.cpu, h->a.cpu);
+      worst.mem = std::max(worst.mem, h->a.mem);
     }
     a.gpus -= worst.gpus;
     a.cpu -= worst.cpu;
     a.mem -= worst.mem;
+    return fit_count(a, per);
+  }
+
+  // Tasks of `per` that fit in `a` (0 when a resource is short).
+  static std::int64_t fit_count(const Amount& a, const Amount& per) {
     std::int64_t k = std::numeric_limits<std::int64_t>::max();
     if (per.gpus > 0) k = std::min(k, a.gpus / per.gpus);
     if (per.cpu > 0) k = std::min(k, a.cpu / per.cpu);
@@ -542,11 +570,12 @@ class Slurm final : public sim::Policy {
       plan[n].base = {std::int64_t{m.idle_gpus(n)}, std::int64_t{m.free_cpu(n)},
                       static_cast<std::int64_t>(m.free_mem(n))};
       plan[n].releases.clear();
-      plan[n].holds.clear();
+      plan[n].held.clear();
+      plan[n].ends.clear();
     }
     // When running jobs end, by their time limits: CPU and memory come back per task, a GPU
     // when the last job on it ends (shared GPUs included).
-    std::vector<std::int64_t> times = {now};
+    std::vector<Candidate> times = {{now, 0}};
     // Global GPU -> release time (kUnset: not held), and the GPUs set, in increasing order below.
     constexpr std::int64_t kUnset = std::numeric_limits<std::int64_t>::min();
     gpu_free_at_.resize(c.total_gpus(), kUnset);
@@ -559,7 +588,7 @@ class Slurm final : public sim::Policy {
       const sim::Placement* p = book_.get(ctx, r);
       if (!p) continue;
       const std::int64_t end = round_up(std::max(running_end(ctx, r).ms(), now + 1));
-      if (end <= horizon) times.push_back(end);
+      if (end <= horizon) times.push_back({end, 0});
       const sim::Demand& d = ctx.demand(r);
       for (std::uint32_t node : p->task_nodes) {
         deltas[node].push_back(
@@ -595,25 +624,64 @@ class Slurm final : public sim::Policy {
         }
       }
     }
-    std::sort(times.begin(), times.end());
-    times.erase(std::unique(times.begin(), times.end()), times.end());
-    // Per partition, idle GPUs now and GPUs coming back over time (ignoring reservations): an
-    // upper bound that skips start times at which a gang cannot fit anyway. Made when the pass
-    // tests its first gang of the partition.
-    std::vector<std::int64_t> part_idle(cfg_.partitions.size(), 0);
-    std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> part_back(
+    auto by_time = [](const Candidate& x, const Candidate& y) { return x.t < y.t; };
+    auto same_time = [](const Candidate& x, const Candidate& y) { return x.t == y.t; };
+    std::sort(times.begin(), times.end(), by_time);
+    times.erase(std::unique(times.begin(), times.end(), same_time), times.end());
+    std::uint32_t added = 0;  // reservation ends added to `times` so far
+    // Per partition, its nodes' release events in time order (made when the pass tests its first
+    // gang of the partition): a gang's upper bound on tasks, holds ignored, is kept up to date
+    // along them instead of being recounted over every node at every candidate time.
+    std::vector<std::vector<std::pair<std::int64_t, std::uint32_t>>> part_releases(
         cfg_.partitions.size());
     std::vector<bool> part_made(cfg_.partitions.size(), false);
     auto make_part = [&](std::size_t p) {
       if (part_made[p]) return;
       part_made[p] = true;
       for (std::uint32_t n : part_nodes_[p]) {
-        part_idle[p] += plan[n].base.gpus;
-        for (const Event& e : deltas[n]) {
-          if (e.a.gpus > 0) part_back[p].emplace_back(e.t, e.a.gpus);
-        }
+        for (std::uint32_t i = 0; i < plan[n].releases.size(); ++i)
+          part_releases[p].emplace_back(plan[n].releases[i].t, n);
       }
-      std::sort(part_back[p].begin(), part_back[p].end());
+      std::stable_sort(part_releases[p].begin(), part_releases[p].end(),
+                       [](const auto& x, const auto& y) { return x.first < y.first; });
+    };
+    node_tasks_.resize(c.node_count());
+    release_seen_.resize(c.node_count());
+    // What earlier gangs of the pass found, per partition and task shape (gpu type and per-task
+    // amounts: all the search depends on besides the task count and the time limit). A gang
+    // that tested every candidate time before `earliest` in vain (all of them, kNever, when it
+    // found none in the window) rules those times out for a later gang of the shape with as many
+    // tasks or more and as long a limit or longer: holds are only added during a pass, so
+    // availability only shrinks, and a longer window over more tasks needs more. Times added to
+    // the candidates after it (a reservation's end, `seq` counts them) were not tested by it.
+    std::map<std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>,
+             std::vector<GangTried>>
+        tried;
+    std::vector<GangTried> rules;  // the entries that apply to the gang under test
+    // Per partition and one-task shape: its nodes by the first time a task fits with no holds.
+    std::map<std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>,
+             std::vector<std::pair<std::int64_t, std::uint32_t>>>
+        one_task_order;
+    auto first_fits = [&](const std::vector<std::uint32_t>& nodes, const sim::Demand& d,
+                          const Amount& per, std::int64_t from, std::int64_t until) {
+      std::vector<std::pair<std::int64_t, std::uint32_t>> order;
+      for (std::uint32_t n : nodes) {
+        if (!m.type_ok(n, d)) continue;
+        const NodePlan& np = plan[n];
+        std::optional<std::int64_t> first;
+        if (fit_count(np.base, per) > 0) first = from;
+        for (std::size_t i = 0; !first && i < np.releases.size() && np.releases[i].t <= until;
+             ++i) {
+          const Amount& r = np.releases[i].a;  // cumulative
+          if (fit_count({np.base.gpus + r.gpus, np.base.cpu + r.cpu, np.base.mem + r.mem}, per))
+            first = np.releases[i].t;
+        }
+        if (first) order.emplace_back(*first, n);
+      }
+      std::sort(order.begin(), order.end());
+      // A shape that fits nowhere in the window gets a marker that ends every search at once.
+      if (order.empty()) order.emplace_back(kNever, 0);
+      return order;
     };
 
     std::vector<std::uint32_t> reserved(cfg_.partitions.size(), 0);
@@ -628,13 +696,16 @@ class Slurm final : public sim::Policy {
       const std::int64_t limit = std::max<std::int64_t>(1, time_limit(ctx, j).ms());
       const std::vector<std::uint32_t>& nodes = part_nodes_[p];
       std::optional<std::int64_t> begin_at;
-      const std::int64_t need_gpus = per.gpus * std::int64_t{d.tasks};
       if (d.tasks == 1) {
         // One task: the earliest candidate time is the earliest over nodes of each node's own
         // (at now, or where something on it ends), which costs the node's events, not every
-        // candidate time of the partition times every node.
-        for (std::uint32_t n : nodes) {
-          if (!m.type_ok(n, d)) continue;
+        // candidate time of the partition times every node. Nodes are visited by the first
+        // time a task of the shape fits there with no holds; none fits before, so once that
+        // time is no earlier than the best start found, no later node can improve on it.
+        auto& order = one_task_order[{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
+        if (order.empty()) order = first_fits(nodes, d, per, now, horizon);
+        for (const auto& [first, n] : order) {
+          if (first == kNever || (begin_at && first >= *begin_at)) break;
           if (auto t = earliest_on(plan[n], now, horizon, limit, per, begin_at))
             begin_at = begin_at ? std::min(*begin_at, *t) : *t;
           if (begin_at == now) break;
@@ -642,17 +713,50 @@ class Slurm final : public sim::Policy {
       }
       if (d.tasks > 1) {  // a gang: count tasks over the nodes at each candidate time
         make_part(p);
-        std::int64_t bound = part_idle[p];
-        std::size_t back = 0;
-        for (std::int64_t t : times) {
+        auto& shape_tried = tried[{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
+        rules.clear();
+        for (const GangTried& g : shape_tried) {
+          if (g.tasks <= d.tasks && g.limit <= limit) rules.push_back(g);
+        }
+        auto ruled_out = [&](const Candidate& cand) {
+          for (const GangTried& g : rules) {
+            if (cand.t < g.earliest && cand.added <= g.seq) return true;
+          }
+          return false;
+        };
+        // Tasks that fit on the partition's nodes at t with no holds (at most d.tasks a node):
+        // an upper bound on what tasks_at counts (releases only add), kept along the release
+        // events up to t.
+        const std::int64_t most = d.tasks;
+        std::int64_t bound = 0;
+        open_nodes_.clear();  // the nodes where a task fits by t with no holds
+        for (std::uint32_t n : nodes) {
+          node_tasks_[n] = m.type_ok(n, d) ? std::min(most, fit_count(plan[n].base, per)) : 0;
+          release_seen_[n] = 0;
+          bound += node_tasks_[n];
+          if (node_tasks_[n] > 0) open_nodes_.push_back(n);
+        }
+        const auto& rel = part_releases[p];
+        std::size_t next = 0;
+        for (const Candidate& cand : times) {
+          const std::int64_t t = cand.t;
           if (t > horizon) break;
-          while (back < part_back[p].size() && part_back[p][back].first <= t)
-            bound += part_back[p][back++].second;
-          if (bound < need_gpus) continue;
+          for (; next < rel.size() && rel[next].first <= t; ++next) {
+            const std::uint32_t n = rel[next].second;
+            if (!m.type_ok(n, d)) continue;
+            const Amount& r = plan[n].releases[release_seen_[n]++].a;  // cumulative
+            const std::int64_t k = std::min(
+                most, fit_count({plan[n].base.gpus + r.gpus, plan[n].base.cpu + r.cpu,
+                                 plan[n].base.mem + r.mem},
+                                per));
+            bound += k - node_tasks_[n];
+            if (node_tasks_[n] == 0 && k > 0) open_nodes_.push_back(n);
+            node_tasks_[n] = k;
+          }
+          if (bound < d.tasks || ruled_out(cand)) continue;
           const std::int64_t end = t + limit;
           std::int64_t count = 0;
-          for (std::uint32_t n : nodes) {
-            if (!m.type_ok(n, d)) continue;
+          for (std::uint32_t n : open_nodes_) {  // elsewhere nothing fits at t
             count += tasks_at(plan[n], t, end, per);
             if (count >= d.tasks) break;
           }
@@ -661,6 +765,7 @@ class Slurm final : public sim::Policy {
             break;
           }
         }
+        shape_tried.push_back({d.tasks, limit, begin_at ? *begin_at : kNever, added});
       }
       if (!begin_at) return true;
       const std::int64_t end = *begin_at + limit;
@@ -692,8 +797,7 @@ class Slurm final : public sim::Policy {
           --allowance[*best];
         }
         if (ok) {
-          for (std::uint32_t n : placement.task_nodes)
-            plan[n].holds.push_back({now, end, per, false});
+          for (std::uint32_t n : placement.task_nodes) add_hold(plan[n], now, end, per, false);
           start(ctx, j, std::move(placement));
           return true;
         }
@@ -711,14 +815,16 @@ class Slurm final : public sim::Policy {
         if (!m.type_ok(n, d)) continue;
         const std::int64_t k = std::min<std::int64_t>(left, tasks_at(plan[n], *begin_at, end, per));
         if (k <= 0) continue;
-        plan[n].holds.push_back(
-            {*begin_at, end, {per.gpus * k, per.cpu * k, per.mem * k}, end <= horizon});
+        add_hold(plan[n], *begin_at, end, {per.gpus * k, per.cpu * k, per.mem * k}, end <= horizon);
         left -= static_cast<std::uint32_t>(k);
       }
       ++reserved[p];
       if (end <= horizon) {
-        times.insert(std::upper_bound(times.begin(), times.end(), end), end);
-        times.erase(std::unique(times.begin(), times.end()), times.end());
+        // After any equal time, which stays (unique keeps the first): it was there earlier.
+        ++added;
+        times.insert(std::upper_bound(times.begin(), times.end(), Candidate{end, added}, by_time),
+                     {end, added});
+        times.erase(std::unique(times.begin(), times.end(), same_time), times.end());
       }
       return true;
     });
@@ -726,11 +832,12 @@ class Slurm final : public sim::Policy {
 
   SlurmConfig cfg_;
   bool resolved_ = false;
-  mutable std::vector<Event> sweep_;              // tasks_at's scratch
-  mutable std::vector<std::int64_t> candidates_;  // earliest_on's scratch
   std::vector<std::int64_t> gpu_free_at_;         // backfill_pass's scratch (all unset between)
   std::vector<std::uint32_t> held_gpus_;          // backfill_pass's scratch
   std::vector<NodePlan> plan_;                    // backfill_pass's plan (reused)
+  std::vector<std::int64_t> node_tasks_;          // backfill_pass's scratch: a gang's bound
+  std::vector<std::uint32_t> release_seen_;       // per node; backfill_pass's scratch
+  std::vector<std::uint32_t> open_nodes_;         // backfill_pass's scratch
   std::vector<std::vector<Event>> deltas_;        // backfill_pass's release events (reused)
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
