@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <random>
 #include <thread>
 
@@ -148,6 +149,9 @@ TEST(Sweep, KillNineAtRandomPointsAndResumeLosesNothing) {
     before = after;
     EXPECT_EQ(test::sql_rows(db, "PRAGMA integrity_check").at(0).at(0), "ok");
   }
+  ::testing::Test::RecordProperty("kills", kills);
+  ::testing::Test::RecordProperty("mid_sweep_kills", mid_sweep_kills);
+  std::printf("kill -9: %d kills, %d mid-sweep, then resumed\n", kills, mid_sweep_kills);
   EXPECT_GE(mid_sweep_kills, 2) << "the kills did not land in the middle of the sweep (" << kills
                                 << " kills, full sweep " << full_s << " s)";
   const SweepReport fin = run_sweep(spec, db, o);
