@@ -5,8 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 #include <thread>
 
@@ -103,9 +105,31 @@ TEST(Sweep, ADifferentSpecIsRefused) {
   }
 }
 
-// Kill -9 a sweep at random moments several times, resume each time, and compare with a sweep
-// that ran without interruption: the same run keys, identical summaries, metrics and per-job
-// rows, no run stored twice, and an intact database.
+// Runs committed to a sweep database another process may be writing; -1 while it has no runs
+// table yet (or cannot be read).
+long long committed_runs(const std::string& path) {
+  if (!std::filesystem::exists(path)) return -1;
+  sqlite3* db = nullptr;
+  long long n = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 50);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM runs", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+      n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+// Kill -9 a sweep several times, resume each time, and compare with a sweep that ran without
+// interruption: the same run keys, identical summaries, metrics and per-job rows, no run stored
+// twice, and an intact database. The first two kills come at random moments early on (before
+// or while the database is created); the others when the committed runs reach a random count
+// at most a quarter of the way from the last kill's to the end, so that they land mid-sweep
+// whatever the machine's load (kills timed from the uninterrupted sweep's duration missed the
+// middle on a loaded machine).
 TEST(Sweep, KillNineAtRandomPointsAndResumeLosesNothing) {
   TempDir tmp;
   const SweepSpec spec = small(tmp);
@@ -120,7 +144,7 @@ TEST(Sweep, KillNineAtRandomPointsAndResumeLosesNothing) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> when(0.02, 0.5);
+  std::uniform_real_distribution<double> early(0.0, 0.3);
   int kills = 0, mid_sweep_kills = 0;
   long long before = 0;
   for (int attempt = 0; attempt < 12 && before < 40; ++attempt) {
@@ -135,15 +159,31 @@ TEST(Sweep, KillNineAtRandomPointsAndResumeLosesNothing) {
       }
       ::_exit(code);
     }
-    // A share of the time the runs still to do take, so that later kills land mid-sweep too.
-    const double delay = when(rng) * full_s * static_cast<double>(40 - before) / 40.0;
-    std::this_thread::sleep_for(std::chrono::duration<double>(delay));
-    ::kill(pid, SIGKILL);
     int status = 0;
-    ::waitpid(pid, &status, 0);
+    bool exited = false;
+    if (attempt < 2) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(early(rng) * full_s));
+    } else {
+      const long long span = std::max<long long>(1, (40 - before) / 4);
+      const long long target =
+          before + 1 + static_cast<long long>(rng() % static_cast<std::uint64_t>(span));
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+      while (committed_runs(db) < target && std::chrono::steady_clock::now() < give_up) {
+        if (::waitpid(pid, &status, WNOHANG) == pid) {
+          exited = true;
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
+    if (!exited) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+    }
     ++kills;
-    if (!std::filesystem::exists(db)) continue;  // killed before it created the database
-    const long long after = test::sql_count(db, "SELECT count(*) FROM runs");
+    // Killed before it created the database, or before its schema was committed.
+    const long long after = committed_runs(db);
+    if (after < 0) continue;
     if (after > before && after < 40) ++mid_sweep_kills;
     EXPECT_GE(after, before) << "a kill lost committed runs";
     before = after;
