@@ -745,10 +745,10 @@ class Slurm final : public sim::Policy {
             const std::uint32_t n = rel[next].second;
             if (!m.type_ok(n, d)) continue;
             const Amount& r = plan[n].releases[release_seen_[n]++].a;  // cumulative
-            const std::int64_t k = std::min(
-                most, fit_count({plan[n].base.gpus + r.gpus, plan[n].base.cpu + r.cpu,
-                                 plan[n].base.mem + r.mem},
-                                per));
+            const std::int64_t k =
+                std::min(most, fit_count({plan[n].base.gpus + r.gpus, plan[n].base.cpu + r.cpu,
+                                          plan[n].base.mem + r.mem},
+                                         per));
             bound += k - node_tasks_[n];
             if (node_tasks_[n] == 0 && k > 0) open_nodes_.push_back(n);
             node_tasks_[n] = k;
@@ -832,13 +832,13 @@ class Slurm final : public sim::Policy {
 
   SlurmConfig cfg_;
   bool resolved_ = false;
-  std::vector<std::int64_t> gpu_free_at_;         // backfill_pass's scratch (all unset between)
-  std::vector<std::uint32_t> held_gpus_;          // backfill_pass's scratch
-  std::vector<NodePlan> plan_;                    // backfill_pass's plan (reused)
-  std::vector<std::int64_t> node_tasks_;          // backfill_pass's scratch: a gang's bound
-  std::vector<std::uint32_t> release_seen_;       // per node; backfill_pass's scratch
-  std::vector<std::uint32_t> open_nodes_;         // backfill_pass's scratch
-  std::vector<std::vector<Event>> deltas_;        // backfill_pass's release events (reused)
+  std::vector<std::int64_t> gpu_free_at_;    // backfill_pass's scratch (all unset between)
+  std::vector<std::uint32_t> held_gpus_;     // backfill_pass's scratch
+  std::vector<NodePlan> plan_;               // backfill_pass's plan (reused)
+  std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: a gang's bound
+  std::vector<std::uint32_t> release_seen_;  // per node; backfill_pass's scratch
+  std::vector<std::uint32_t> open_nodes_;    // backfill_pass's scratch
+  std::vector<std::vector<Event>> deltas_;   // backfill_pass's release events (reused)
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
   std::vector<std::uint32_t> first_gpu_;
