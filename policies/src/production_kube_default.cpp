@@ -118,7 +118,7 @@ class KubeDefault final : public sim::Policy {
   }
 
   void schedule(sim::SchedulingContext& ctx) override {
-    running_seen_ = 0;  // the engine's run changes start afresh with every pass
+    running_.pass_begins();
     follow_running(ctx);
     FreeMap m(ctx.cluster());
     failed_.clear();
@@ -184,20 +184,14 @@ class KubeDefault final : public sim::Policy {
 
   // Keeps the number of running jobs at each priority from the engine's run changes.
   void follow_running(const sim::SchedulingContext& ctx) {
-    if (is_running_.empty()) is_running_.assign(ctx.workload().jobs.size(), false);
-    const std::span<const sim::RunChange> changes = ctx.run_changes();
-    for (; running_seen_ < changes.size(); ++running_seen_) {
-      const sim::JobIndex j = changes[running_seen_].job;
-      const bool running = ctx.runtime(j).status == sim::JobStatus::kRunning;
-      if (running == is_running_[j]) continue;
-      is_running_[j] = running;
+    running_.follow(ctx, [&](sim::JobIndex j, bool running) {
       const std::int32_t prio = ctx.job(j).priority;
       if (running) {
         ++running_priorities_[prio];
       } else if (--running_priorities_[prio] == 0) {
         running_priorities_.erase(prio);
       }
-    }
+    });
   }
 
   // Whether any pod holding resources (of a running or partly bound job) has a priority below.
@@ -466,8 +460,7 @@ class KubeDefault final : public sim::Policy {
   std::set<PodShape> failed_;        // pod shapes that found no node in this pass
   std::uint32_t next_start_ = 0;     // where the next node search starts
   std::map<std::int32_t, std::uint32_t> running_priorities_;  // running jobs per priority
-  std::vector<bool> is_running_;                              // per job: counted there
-  std::size_t running_seen_ = 0;                              // run changes seen in this pass
+  prod::RunningJobs running_;  // per job: counted in running_priorities_
 };
 
 bool parse_resources(ParamReader& r, const nlohmann::json& list, const std::string& path,

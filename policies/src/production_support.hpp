@@ -7,6 +7,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -155,5 +156,31 @@ bool is_waiting(const sim::SchedulingContext& ctx, sim::JobIndex j);
 // Reads a duration given in seconds, >= min_s.
 sim::SimTime seconds_param(ParamReader& r, const std::string& key, double fallback_s, double min_s,
                            double max_s);
+
+// Which jobs are running, kept from the engine's run changes: follow() calls
+// changed(job, running) only when a job's running state differs from what it last saw (a start
+// and a stop within one window cancel out). Call pass_begins() at the start of every pass: the
+// engine's run changes start afresh then.
+class RunningJobs {
+ public:
+  void pass_begins() { seen_ = 0; }
+  template <typename Changed>
+  void follow(const sim::SchedulingContext& ctx, Changed&& changed) {
+    if (running_.size() < ctx.workload().jobs.size())
+      running_.resize(ctx.workload().jobs.size(), false);
+    const std::span<const sim::RunChange> changes = ctx.run_changes();
+    for (; seen_ < changes.size(); ++seen_) {
+      const sim::JobIndex j = changes[seen_].job;
+      const bool running = ctx.runtime(j).status == sim::JobStatus::kRunning;
+      if (running == running_[j]) continue;
+      running_[j] = running;
+      changed(j, running);
+    }
+  }
+
+ private:
+  std::vector<bool> running_;  // per job, as last seen
+  std::size_t seen_ = 0;       // run changes seen in this pass
+};
 
 }  // namespace orrery::policies::prod

@@ -83,7 +83,8 @@ class Volcano final : public sim::Policy {
 
   void schedule(sim::SchedulingContext& ctx) override {
     // The engine's arrivals and run changes start afresh with every pass.
-    arrivals_seen_ = changes_seen_ = running_seen_ = 0;
+    arrivals_seen_ = changes_seen_ = 0;
+    running_.pass_begins();
     queue_of(ctx, 0);
     follow_running(ctx);
     follow_waiting(ctx);
@@ -221,7 +222,7 @@ class Volcano final : public sim::Policy {
     running_held_.assign(specs_.size(), prod::Res{});
     running_priorities_.assign(specs_.size(), {});
     is_waiting_.assign(w.jobs.size(), false);
-    is_running_.assign(w.jobs.size(), false);
+    running_ = prod::RunningJobs{};
   }
 
   Shape shape_of(const sim::Demand& d) const {
@@ -230,12 +231,7 @@ class Volcano final : public sim::Policy {
 
   // Brings the running jobs' sums per queue up to date with the engine's run changes.
   void follow_running(const sim::SchedulingContext& ctx) {
-    const std::span<const sim::RunChange> changes = ctx.run_changes();
-    for (; running_seen_ < changes.size(); ++running_seen_) {
-      const sim::JobIndex j = changes[running_seen_].job;
-      const bool running = ctx.runtime(j).status == sim::JobStatus::kRunning;
-      if (running == is_running_[j]) continue;
-      is_running_[j] = running;
+    running_.follow(ctx, [&](sim::JobIndex j, bool running) {
       const std::uint32_t q = queue_index_[j];
       const prod::Res r = prod::request_of(ctx.demand(j));
       auto& count = running_priorities_[q][ctx.job(j).priority];
@@ -246,7 +242,7 @@ class Volcano final : public sim::Policy {
         running_held_[q] -= r;
         if (--count == 0) running_priorities_[q].erase(ctx.job(j).priority);
       }
-    }
+    });
   }
 
   // Brings the waiting jobs up to date with the engine's arrivals and run changes and with the
@@ -703,10 +699,11 @@ class Volcano final : public sim::Policy {
   std::vector<Waiting> waiting_;
   std::vector<prod::Res> running_held_;
   std::vector<std::map<std::int32_t, std::uint32_t>> running_priorities_;
-  std::vector<bool> is_waiting_, is_running_;  // per job: counted in the above
-  std::vector<sim::JobIndex> touched_;         // jobs whose bound tasks this policy changed
-  std::set<sim::JobIndex> started_;            // jobs allocate started in this session
-  std::size_t arrivals_seen_ = 0, changes_seen_ = 0, running_seen_ = 0;  // in this pass
+  std::vector<bool> is_waiting_;                      // per job: counted in the above
+  prod::RunningJobs running_;                         // per job: counted in the above
+  std::vector<sim::JobIndex> touched_;                // jobs whose bound tasks this policy changed
+  std::set<sim::JobIndex> started_;                   // jobs allocate started in this session
+  std::size_t arrivals_seen_ = 0, changes_seen_ = 0;  // in this pass
 };
 
 VolcanoConfig parse_config(ParamReader& r) {
