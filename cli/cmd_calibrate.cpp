@@ -4,6 +4,7 @@
 //   orrery calibrate k8s --from-saved cluster.json -o OUT                  (or kubectl, read-only)
 //   orrery calibrate check --profile OUT/profile.json OTHER_OUT            (a profile on another
 //   run)
+//   orrery calibrate fit OUT -o profile.json                               (fit a saved run again)
 #include <fmt/format.h>
 
 #include <csignal>
@@ -19,7 +20,9 @@
 #include "orrery/calibrate/result_folder.hpp"
 #include "orrery/calibrate/saved_run.hpp"
 #include "orrery/calibrate/slurm_calibration.hpp"
+#include "orrery/scenario/scenario.hpp"
 #include "orrery/sim/problems.hpp"
+#include "orrery/traces/csv.hpp"
 
 namespace orrery::cli {
 
@@ -34,7 +37,7 @@ struct CalibrateArgs {
   // k8s
   std::string from_saved, kubeconfig, context, placement;
   // check
-  std::string profile;
+  std::string profile, per_job;
   std::vector<std::string> runs;
   std::string command_line;
 };
@@ -146,8 +149,27 @@ int run_check(const CalibrateArgs& a) {
   std::vector<calibrate::SavedSlurmRun> runs;
   for (const auto& dir : a.runs) runs.push_back(calibrate::load_saved_slurm_run(dir));
   int worse = 0;
+  std::string per_job =
+      "run,job_id,submit_s,observed_start_s,observed_end_s,unfitted_start_s,unfitted_end_s,"
+      "profile_start_s,profile_end_s\n";
+  auto cell = [](const std::optional<double>& v) {
+    return v ? fmt::format("{:.3f}", *v) : std::string();
+  };
   for (const auto& r : runs) {
     const calibrate::ProfileCheck c = calibrate::check_profile(r, profile);
+    if (!a.per_job.empty()) {
+      const auto d = calibrate::job_comparisons(
+          r.observed, calibrate::replay(r.cluster, r.observed, c.defaults));
+      const auto p = calibrate::job_comparisons(
+          r.observed, calibrate::replay(r.cluster, r.observed, c.profile));
+      for (std::size_t i = 0; i < d.size(); ++i) {
+        per_job += fmt::format("{},{},{:.3f},{},{},{},{},{},{}\n", traces::csv_escape(r.dir),
+                               traces::csv_escape(d[i].id), d[i].submit_s,
+                               cell(d[i].observed_start_s), cell(d[i].observed_end_s),
+                               cell(d[i].simulated_start_s), cell(d[i].simulated_end_s),
+                               cell(p[i].simulated_start_s), cell(p[i].simulated_end_s));
+      }
+    }
     std::cout << fmt::format("\n{}: {} jobs; both models on this run's loop phases\n", r.dir,
                              c.errors_profile.jobs);
     std::cout << calibrate::errors_table(c.errors_defaults, c.errors_profile, "unfitted",
@@ -159,7 +181,33 @@ int run_check(const CalibrateArgs& a) {
         better ? "the profile is closer" : "the profile is NOT closer");
     if (!better) ++worse;
   }
+  if (!a.per_job.empty()) {
+    scenario::write_file_atomic(a.per_job, per_job);
+    std::cout << "Per job: " << std::filesystem::absolute(a.per_job).lexically_normal().string()
+              << "\n";
+  }
   return worse == 0 ? 0 : 3;
+}
+
+// Fits the model again on a saved run, without the cluster: the same fit `calibrate slurm` runs
+// at the end of a live run (after a change to the fit, or to fit a run recorded with --no-fit).
+int run_refit(const CalibrateArgs& a) {
+  const calibrate::SavedSlurmRun r = calibrate::load_saved_slurm_run(a.runs.front());
+  const calibrate::ModelParams initial = calibrate::default_model(r.conf, a.policy);
+  const calibrate::FitReport f = calibrate::fit_model(r.cluster, r.observed, &r.live, initial);
+  std::cout << fmt::format("{}: {} jobs; model {} from its slurm.conf\n", r.dir,
+                           r.observed.jobs.size(), initial.policy);
+  std::cout << calibrate::errors_table(f.errors_before, f.errors_after);
+  std::cout << "estimates: " << f.estimates.dump() << "\n";
+  const auto& m = f.after;
+  std::cout << fmt::format(
+      "fitted: tick {:.3f} s, phase {:.3f} s, launch {:.3f} s, completion {:.3f} s, placement {}"
+      " ({} replays)\n",
+      m.tick_s, m.phase_s, m.launch_latency_s, m.completion_latency_s, m.placement, f.evaluations);
+  nlohmann::json source = {{"refit_of", r.dir}, {"command", a.command_line}};
+  calibrate::make_profile(f, std::move(source)).save(a.out);
+  std::cout << "Profile: " << std::filesystem::absolute(a.out).lexically_normal().string() << "\n";
+  return 0;
 }
 
 }  // namespace
@@ -232,11 +280,28 @@ Command add_calibrate(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   ch->add_option("runs", a.runs, "Saved calibration result folders")->required();
-  return {c, [s, k, ch, args]() {
+  ch->add_option("--per-job", a.per_job,
+                 "Also write every job's observed, unfitted and profile start and end (CSV)");
+
+  CLI::App* rf = c->add_subcommand("fit", "Fit the model again on a saved Slurm calibration run");
+  rf->description(
+      "Fit the model's parameters again on a folder written by `orrery calibrate slurm`\n"
+      "(its observed trace, job stamps, controller log and slurm.conf), without the cluster,\n"
+      "and write the profile. Useful for a run recorded with --no-fit.");
+  rf->add_option("run", a.runs, "Saved calibration result folder")
+      ->required()
+      ->expected(1)
+      ->check(CLI::ExistingDirectory);
+  rf->add_option("--policy", a.policy,
+                 "Simulator policy: auto (slurm when registered, else easy-backfill) or a name")
+      ->capture_default_str();
+  rf->add_option("-o,--out", a.out, "Where to write the profile (JSON)")->required();
+  return {c, [s, k, ch, rf, args]() {
             args->command_line = own_command_line();
             if (s->parsed()) return run_slurm(*args);
             if (k->parsed()) return run_k8s(*args);
             if (ch->parsed()) return run_check(*args);
+            if (rf->parsed()) return run_refit(*args);
             return 0;
           }};
 }

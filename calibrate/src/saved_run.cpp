@@ -179,10 +179,14 @@ ModelParams with_run_phases(ModelParams m, const LiveRun& live) {
   const auto& act = live.activity;
   // The same loop the fit takes the tick from: backfill when it started at least as many.
   const auto& stream = act.backfill_ms.size() >= act.main_ms.size() ? act.backfill_ms : act.main_ms;
+  // A loop that started too few jobs to measure its phase gets phase 0, as slurm.conf's model
+  // has: never the phase the model came with (a profile's is another run's).
+  m.phase_s = 0;
   if (m.tick_s > 0) {
     if (auto p = phase_on_period(relative_s(stream, live.t0_ms), m.tick_s)) m.phase_s = *p;
   }
   if (m.policy == "slurm") {
+    m.policy_params.erase("sched_tick_phase");
     if (auto p = phase_on_period(relative_s(act.main_ms, live.t0_ms), 1.0))
       m.policy_params["sched_tick_phase"] = *p;
   }

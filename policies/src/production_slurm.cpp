@@ -101,6 +101,7 @@ class Slurm final : public sim::Policy {
     // a later call than this one: the engine lists arrivals only until this call returns.
     fresh_.insert(fresh_.end(), ctx.arrivals().begin(), ctx.arrivals().end());
     const SimTime now = ctx.now();
+    if (idle_since_) drop_ticks_missed_while_idle(ctx);
     if (first || changed(ctx)) {
       const SimTime earliest = std::max(now, last_main_ + cfg_.batch_sched_delay);
       main_due_ = std::min(main_due_, prod::next_tick(earliest, cfg_.tick, cfg_.tick_phase).ms());
@@ -131,6 +132,7 @@ class Slurm final : public sim::Policy {
     }
     while (!requested_.empty() && *requested_.begin() <= now.ms())
       requested_.erase(requested_.begin());
+    if (ctx.pending().empty()) idle_since_ = now;
   }
 
  private:
@@ -214,6 +216,28 @@ class Slurm final : public sim::Policy {
   }
 
   // Did anything happen since the end of the last call (an arrival, a finish)?
+  // The engine calls a policy only while jobs are pending, so a tick due while the queue was
+  // empty was never run. A live slurmctld runs it and finds nothing to do; here it is dropped
+  // when the queue fills again (else the first job to arrive after an idle spell would start at
+  // its submission, the tick being overdue, instead of at the next tick as it does live). The
+  // queue filled when the earliest of the arrivals since was submitted (a job evicted and
+  // queued again counts from the start of the idle spell: nothing is dropped for it).
+  void drop_ticks_missed_while_idle(const sim::SchedulingContext& ctx) {
+    std::int64_t filled = ctx.now().ms();
+    for (sim::JobIndex j : ctx.arrivals())
+      filled = std::min(filled, std::max(ctx.job(j).submit.ms(), idle_since_->ms()));
+    idle_since_.reset();
+    // What a missed main pass would have set: the time the main scheduler last ran.
+    std::optional<std::int64_t> ran;
+    for (std::int64_t* due : {&main_due_, &full_due_}) {
+      if (*due >= filled) continue;
+      ran = std::max(ran.value_or(*due), *due);
+      *due = kNever;
+    }
+    if (ran) last_main_ = std::max(last_main_, SimTime::from_ms(*ran));
+    if (bf_due_ < filled) bf_due_ = kNever;
+  }
+
   static bool changed(const sim::SchedulingContext& ctx) {
     return !ctx.arrivals().empty() || !ctx.run_changes().empty();
   }
@@ -861,6 +885,7 @@ class Slurm final : public sim::Policy {
   // Timing.
   std::int64_t main_due_ = kNever, full_due_ = kNever, bf_due_ = kNever;
   SimTime last_main_ = SimTime::from_ms(std::numeric_limits<std::int64_t>::min() / 4);
+  std::optional<SimTime> idle_since_;  // the queue was empty when a call returned at this time
   std::set<std::int64_t> requested_;
 };
 

@@ -2,6 +2,9 @@
 // problem and its location, never a crash.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+
 #include "test_support.hpp"
 
 namespace orrery::test {
@@ -51,6 +54,34 @@ TEST(Cli, CalibrateCheckComparesAProfileOnASavedRunAndNamesABadFolder) {
   r = run_command(cli() + " calibrate check" + profile + " " + tmp.path().string());
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("calibration.json"), std::string::npos) << r.output;
+}
+
+// `calibrate fit` fits a saved real run again without the cluster; the profile it writes is
+// closer than slurm.conf's model on that run when `calibrate check` compares them (both on the
+// run's own loop phases), and `--per-job` lists every job of it.
+TEST(Cli, CalibrateFitRefitsASavedRunAndCheckListsItsJobs) {
+  const auto run = source_dir() / "tests" / "calibrate" / "data" / "saved-run";
+  TempDir tmp;
+  const auto profile = tmp / "profile.json";
+  auto r = run_command(cli() + " calibrate fit " + run.string() + " -o " + profile.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("after fit"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"latency_from_job_stamps\""), std::string::npos) << r.output;
+  ASSERT_TRUE(std::filesystem::exists(profile));
+  const auto jobs = tmp / "jobs.csv";
+  r = run_command(cli() + " calibrate check --profile " + profile.string() + " " + run.string() +
+                  " --per-job " + jobs.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const std::string csv = read_text(jobs);
+  EXPECT_EQ(csv.rfind("run,job_id,submit_s,observed_start_s", 0), 0U) << csv.substr(0, 200);
+  const auto rows = std::count(csv.begin(), csv.end(), '\n');
+  EXPECT_EQ(rows, 46) << "a header and the run's 45 jobs";
+  // A folder that is not a calibration run: bad input naming what is missing.
+  r = run_command(cli() + " calibrate fit " + tmp.path().string() + " -o " +
+                  (tmp / "p2.json").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("calibration.json"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(tmp / "p2.json"));
 }
 
 }  // namespace

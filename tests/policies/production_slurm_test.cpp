@@ -38,6 +38,27 @@ TEST(Slurm, TickLatencyShowsInStartTimes) {
   EXPECT_EQ(stock.start(1), 4.0);
 }
 
+// A tick that falls while nothing is pending runs on a live cluster and finds nothing to do (the
+// engine calls no policy then). Main loop at phase 0.9, backfill at 0.5: the job submitted at
+// 0.3 is started by backfill at 0.5, and the main loop's tick at 0.9 finds the queue empty. The
+// job submitted at 2.2, after that idle spell, waits for the next tick (backfill's, 2.5): it
+// does not start at its submission as if the tick at 0.9 were still due.
+TEST(Slurm, ATickMissedWhileIdleDoesNotStartTheNextJobAtItsSubmission) {
+  sim::Workload w;
+  add_job(w, 0.3, 10, 1);
+  add_job(w, 2.2, 10, 1);
+  add_job(w, 3.95, 10, 1);
+  nlohmann::json phased = low_latency();
+  phased["sched_tick_phase"] = 0.9;
+  phased["bf_phase"] = 0.5;
+  const auto r = run(uniform_cluster(1, 4), w, "slurm", phased);
+  EXPECT_EQ(r.start(0), 0.5);
+  EXPECT_EQ(r.start(1), 2.5);
+  // Likewise after the main loop's tick at 2.9 found nothing: the job submitted at 3.95 starts
+  // at backfill's next tick, 4.5 (before the main loop's, 4.9).
+  EXPECT_EQ(r.start(2), 4.5);
+}
+
 // Four nodes with one GPU each. A (3 GPUs, 20 s, limit 20 s) starts at 0. B (4 GPUs, 10 s,
 // limit 10 s) at 0.5 cannot start: the main scheduler blocks the partition behind it. C (1 GPU,
 // 10 s, limit 15 s) and D (1 GPU, 10 s, limit 30 s) arrive at 1. Backfill at 1: B's earliest

@@ -39,8 +39,8 @@ SavedSlurmRun load_saved_slurm_run(const std::string& dir);
 // tick periods: the backfill loop's (phase_s) and, for the `slurm` policy, the main loop's
 // (policy parameter sched_tick_phase). A phase belongs to one run (where the controller's loops
 // happened to be when it started), so a profile carries tick periods and latencies, and a
-// comparison with another run takes that run's phases from its log. Fewer than 3 starts by a
-// loop leave its phase as it was.
+// comparison with another run takes that run's phases from its log. A loop that started fewer
+// than 3 jobs gets phase 0 (never the phase `m` came with: a profile's is another run's).
 ModelParams with_run_phases(ModelParams m, const LiveRun& live);
 
 struct ProfileCheck {
