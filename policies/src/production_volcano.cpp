@@ -96,9 +96,21 @@ class Volcano final : public sim::Policy {
       }
       return;
     }
+    evicted_ = false;
     session(ctx);
     follow_running(ctx);
     follow_waiting(ctx);
+    // The jobs this session evicted (and any that allocate started and preempt then evicted)
+    // wait through the next session and may preempt or reclaim in it: it runs at the next tick
+    // even if nothing else happens by then (the engine calls no policy without a change).
+    if (evicted_ && !ctx.pending().empty()) {
+      const sim::SimTime next =
+          prod::next_tick(ctx.now() + sim::SimTime::from_ms(1), cfg_.period, cfg_.phase);
+      if (next != requested_) {
+        ctx.request_wakeup(next);
+        requested_ = next;
+      }
+    }
   }
 
  private:
@@ -424,6 +436,7 @@ class Volcano final : public sim::Policy {
       touched_.push_back(v);
     }
     book_.forget(v);
+    evicted_ = true;
     partial_.erase(v);
   }
 
@@ -703,6 +716,7 @@ class Volcano final : public sim::Policy {
   prod::RunningJobs running_;                         // per job: counted in the above
   std::vector<sim::JobIndex> touched_;                // jobs whose bound tasks this policy changed
   std::set<sim::JobIndex> started_;                   // jobs allocate started in this session
+  bool evicted_ = false;                              // this session evicted a job
   std::size_t arrivals_seen_ = 0, changes_seen_ = 0;  // in this pass
 };
 

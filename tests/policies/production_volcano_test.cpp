@@ -116,6 +116,36 @@ TEST(Volcano, PreemptWithinAQueueByPriority) {
   EXPECT_EQ(r.end(0), 1100);
 }
 
+// One session runs allocate, preempt and reclaim in turn; a job that allocate started and
+// preempt then evicted claims nothing in that session's reclaim. Queues a (weight 3) and b
+// (weight 1), one node with 5 GPUs. At 0, b's B (3 GPUs) and a's Z (1 GPU, priority 0) start. At
+// 10 a's Y (2 GPUs, priority 10) and X (1 GPU, priority 5) arrive: a deserves 3.75 GPUs, b 1.25.
+// allocate finds no room for Y and starts X on the last free GPU; preempt lets Y evict a's
+// lower-priority jobs, Z then X, and Y starts (a holds 2). reclaim: a is under its share and b
+// above, but X, started and evicted in this session, is not one of the jobs that waited through
+// it, so nothing is reclaimed at 10. At the next session (11) X reclaims B's GPUs and runs 100 s
+// to 111 (reclaiming at 10 it would end at 110).
+TEST(Volcano, AJobStartedAndEvictedInOneSessionReclaimsNothingInIt) {
+  sim::Workload w;
+  add_job(w, 0, 1000, 3);  // B
+  prod::set_queue(w, 0, "b");
+  add_job(w, 0, 1000, 1);  // Z
+  add_job(w, 10, 100, 2);  // Y
+  w.jobs[2].priority = 10;
+  add_job(w, 10, 100, 1);  // X
+  w.jobs[3].priority = 5;
+  for (sim::JobIndex j : {1U, 2U, 3U}) prod::set_queue(w, j, "a");
+  const nlohmann::json params = {
+      {"queues", {{{"name", "a"}, {"weight", 3}}, {{"name", "b"}, {"weight", 1}}}}};
+  const auto r = run(uniform_cluster(1, 5), w, "volcano", params);
+  EXPECT_EQ(r.start(2), 10);
+  EXPECT_EQ(r.end(2), 110);
+  EXPECT_EQ(r.preemptions(1), 1U);
+  EXPECT_EQ(r.preemptions(3), 1U);
+  EXPECT_EQ(r.preemptions(0), 1U);
+  EXPECT_EQ(r.end(3), 111);
+}
+
 TEST(Volcano, RejectsBadParameters) {
   EXPECT_THROW(policies::make_policy("volcano", {{"actions", "allocate, dance"}}), sim::InputError);
   EXPECT_THROW(policies::make_policy("volcano", {{"actions", "preempt"}}), sim::InputError);
