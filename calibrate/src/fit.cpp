@@ -67,26 +67,32 @@ TickEstimate estimate_tick(const std::vector<double>& times_in, double guess) {
     e.phase_s = s / static_cast<double>(t.size());
     return e;
   }
-  double period = guess, intercept = t[0];
+  double period = guess;
+  e.phase_s = t[0];
   for (int iter = 0; iter < 4; ++iter) {
     const auto n = static_cast<Eigen::Index>(t.size());
     Eigen::MatrixXd A(n, 2);
     Eigen::VectorXd y(n);
+    // Tick numbers counted from one event to the next: a gap of a few ticks tells its count
+    // even when the period is off by a few ms, which over a whole run (counted from the first
+    // event) would add up to a wrong tick.
+    double k = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
-      const double k = std::round((t[static_cast<std::size_t>(i)] - intercept) / period);
+      const auto u = static_cast<std::size_t>(i);
+      if (u > 0) k += std::round((t[u] - t[u - 1]) / period);
       A(i, 0) = 1.0;
       A(i, 1) = k;
-      y(i) = t[static_cast<std::size_t>(i)];
+      y(i) = t[u];
     }
     const Eigen::Vector2d x = A.colPivHouseholderQr().solve(y);
     if (!(x(1) > 0.5 * guess && x(1) < 1.5 * guess)) break;  // a degenerate fit: keep the last
-    intercept = x(0);
     period = x(1);
+    e.phase_s = x(0);
     const Eigen::VectorXd r = A * x - y;
     e.rms_residual_s = std::sqrt(r.squaredNorm() / static_cast<double>(n));
   }
   e.period_s = period;
-  e.phase_s = std::fmod(intercept, period);
+  e.phase_s = std::fmod(e.phase_s, period);
   if (e.phase_s < 0) e.phase_s += period;
   return e;
 }
@@ -202,6 +208,7 @@ FitReport fit_model(const sim::ClusterSpec& cluster, const sim::Workload& observ
   if (opt.speed && rl.points >= 5) {
     for (const auto& [t, s] : rl.speed) best.gpu_speed[t] = std::clamp(s, 0.5, 2.0);
   }
+  bool latency_measured = false;  // from the job scripts' own stamps
   if (opt.latency) {
     std::vector<double> launch, completion;
     if (live) {
@@ -215,6 +222,7 @@ FitReport fit_model(const sim::ClusterSpec& cluster, const sim::Workload& observ
       }
     }
     if (launch.size() >= 3 && completion.size() >= 3) {
+      latency_measured = true;
       best.launch_latency_s = std::max(0.0, median_of(launch));
       best.completion_latency_s = std::max(0.0, median_of(completion));
       est["latency_from_job_stamps"] = {{"launch_median_s", best.launch_latency_s},
@@ -244,8 +252,8 @@ FitReport fit_model(const sim::ClusterSpec& cluster, const sim::Workload& observ
     const ModelParams all = best;
     // The loops' phases as `calibrate check` measures them on a run (first start and mean
     // offset on the tick period), with and without the other estimates.
-    ModelParams run_phases = live ? with_run_phases(all, *live) : all;
-    ModelParams run_phases_only = live ? with_run_phases(initial, *live) : initial;
+    ModelParams run_phases = live ? with_run_loops(all, *live) : all;
+    ModelParams run_phases_only = live ? with_run_loops(initial, *live) : initial;
     for (const ModelParams* m : {&timing_only, &run_only, &run_phases, &run_phases_only}) {
       if (m->to_json() == all.to_json() || m->to_json() == initial.to_json()) continue;
       const Errors e = evaluate(*m);
@@ -298,7 +306,9 @@ FitReport fit_model(const sim::ClusterSpec& cluster, const sim::Workload& observ
       }
       try_values(v, &ModelParams::phase_s, 0, best.tick_s - 0.001);
     }
-    if (opt.latency) {
+    // Latencies the job scripts' stamps measured are kept as measured: searched, they drift to
+    // make up for errors of the loops' timing on this run, which do not carry to other runs.
+    if (opt.latency && !latency_measured) {
       std::vector<double> v;
       for (int d = -6; d <= 6; ++d) v.push_back(best.launch_latency_s + 0.05 * d);
       try_values(v, &ModelParams::launch_latency_s, 0, 60);

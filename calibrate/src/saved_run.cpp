@@ -91,9 +91,11 @@ std::vector<StampRow> read_observed_jobs(const fs::path& path) {
 }
 
 // The phase of events at `times` (seconds) on a known period: the first event's position in
-// its period plus the mean offset of the others from their nearest tick.
-std::optional<double> phase_on_period(std::vector<double> times, double period) {
-  if (times.size() < 3 || !(period > 0)) return std::nullopt;
+// its period plus the mean offset of the others from their nearest tick. Fewer than
+// `min_points` events: none.
+std::optional<double> phase_on_period(std::vector<double> times, double period,
+                                      std::size_t min_points = 3) {
+  if (times.size() < std::max<std::size_t>(1, min_points) || !(period > 0)) return std::nullopt;
   std::sort(times.begin(), times.end());
   const double t0 = times.front();
   double sum = 0;
@@ -175,7 +177,7 @@ SavedSlurmRun load_saved_slurm_run(const std::string& dir) {
   return r;
 }
 
-ModelParams with_run_phases(ModelParams m, const LiveRun& live) {
+ModelParams with_run_loops(ModelParams m, const LiveRun& live) {
   const auto& act = live.activity;
   // The same loop the fit takes the tick from: backfill when it started at least as many.
   const auto& stream = act.backfill_ms.size() >= act.main_ms.size() ? act.backfill_ms : act.main_ms;
@@ -183,11 +185,22 @@ ModelParams with_run_phases(ModelParams m, const LiveRun& live) {
   // has: never the phase the model came with (a profile's is another run's).
   m.phase_s = 0;
   if (m.tick_s > 0) {
-    if (auto p = phase_on_period(relative_s(stream, live.t0_ms), m.tick_s)) m.phase_s = *p;
+    const std::vector<double> times = relative_s(stream, live.t0_ms);
+    if (times.size() >= 3) {
+      // The loop's period is its interval plus the time its own passes took on this run (1.0005
+      // to 1.004 s for a 1 s bf_interval on the same cluster): this run's, by least squares,
+      // when it is within 1% of the model's.
+      const TickEstimate te = estimate_tick(times, m.tick_s);
+      if (std::abs(te.period_s - m.tick_s) <= 0.01 * m.tick_s)
+        m.tick_s = std::round(te.period_s * 1000.0) / 1000.0;
+    }
+    if (auto p = phase_on_period(times, m.tick_s)) m.phase_s = *p;
   }
   if (m.policy == "slurm") {
+    // Next to a backfill loop every second the main loop starts few jobs (those submitted
+    // between the backfill tick and its own): its phase is taken from as few as one start.
     m.policy_params.erase("sched_tick_phase");
-    if (auto p = phase_on_period(relative_s(act.main_ms, live.t0_ms), 1.0))
+    if (auto p = phase_on_period(relative_s(act.main_ms, live.t0_ms), 1.0, 1))
       m.policy_params["sched_tick_phase"] = *p;
   }
   return m;
@@ -197,8 +210,8 @@ ProfileCheck check_profile(const sim::ClusterSpec& cluster, const sim::Workload&
                            const LiveRun& live, const ModelParams& defaults,
                            const CalibrationProfile& profile) {
   ProfileCheck c;
-  c.defaults = with_run_phases(defaults, live);
-  c.profile = with_run_phases(profile.model, live);
+  c.defaults = with_run_loops(defaults, live);
+  c.profile = with_run_loops(profile.model, live);
   c.errors_defaults = evaluate_model(cluster, observed, c.defaults);
   c.errors_profile = evaluate_model(cluster, observed, c.profile);
   return c;

@@ -72,18 +72,33 @@ TEST(RunPhases, MeasuresEachLoopsPhaseOnTheModelsPeriod) {
   m.tick_s = 1.0;
   m.phase_s = 0.9;
   const LiveRun l = activity_at({0.248, 3.252, 4.25, 9.249}, {1.601, 2.599, 7.6});
-  const ModelParams p = with_run_phases(m, l);
+  const ModelParams p = with_run_loops(m, l);
   EXPECT_NEAR(p.phase_s, 0.25, 0.002);
   EXPECT_NEAR(p.policy_params.at("sched_tick_phase").get<double>(), 0.6, 0.002);
-  // Only the phases change.
+  // Only the loops change (this run's backfill period is 1.000 s).
   EXPECT_EQ(p.tick_s, m.tick_s);
   EXPECT_EQ(p.launch_latency_s, m.launch_latency_s);
+}
+
+// A backfill loop that takes 4 ms per pass on top of its 1 s interval: the run's period, from its
+// log, whatever the model's tick (slurm.conf's 1 s or a profile's 1.002 s from another run).
+TEST(RunPhases, TakesTheBackfillPeriodFromTheRun) {
+  std::vector<double> bf;
+  for (int k : {0, 1, 3, 7, 12, 20, 33, 54, 88, 143}) bf.push_back(0.3 + 1.004 * k);
+  for (double tick : {1.0, 1.002}) {
+    ModelParams m;
+    m.policy = "slurm";
+    m.tick_s = tick;
+    const ModelParams p = with_run_loops(m, activity_at(bf, {}));
+    EXPECT_DOUBLE_EQ(p.tick_s, 1.004) << tick;
+    EXPECT_NEAR(p.phase_s, 0.3, 0.002) << tick;
+  }
 }
 
 TEST(RunPhases, APhaseAtTheEndOfThePeriodDoesNotAverageToTheMiddle) {
   ModelParams m;
   m.tick_s = 1.0;
-  const ModelParams p = with_run_phases(m, activity_at({0.998, 2.002, 2.999, 5.001}, {}));
+  const ModelParams p = with_run_loops(m, activity_at({0.998, 2.002, 2.999, 5.001}, {}));
   const double d = std::min(p.phase_s, 1.0 - p.phase_s);  // distance from 0 on the circle
   EXPECT_LT(d, 0.003) << p.phase_s;
 }
@@ -91,15 +106,18 @@ TEST(RunPhases, APhaseAtTheEndOfThePeriodDoesNotAverageToTheMiddle) {
 // Too few starts to measure a loop's phase: phase 0, as slurm.conf's model has, and never the
 // phases the model came with (a profile's belong to the run it was fitted on; carried into a
 // check they made a profile look worse than the unfitted model on a run whose main loop had
-// started only two jobs).
-TEST(RunPhases, FewerThanThreeStartsGivePhaseZeroNotTheModelsOwn) {
+// started only one job). The main loop's phase is taken from as few as one start.
+TEST(RunPhases, TooFewStartsGivePhaseZeroNotTheModelsOwn) {
   ModelParams m;
   m.policy = "slurm";
   m.phase_s = 0.4;
   m.policy_params["sched_tick_phase"] = 0.8;
-  const ModelParams p = with_run_phases(m, activity_at({0.1, 1.1}, {0.7}));
+  const ModelParams p = with_run_loops(m, activity_at({0.1, 1.1}, {}));
   EXPECT_EQ(p.phase_s, 0.0);
   EXPECT_FALSE(p.policy_params.contains("sched_tick_phase"));
+  const ModelParams one = with_run_loops(m, activity_at({0.1, 1.1}, {3.7}));
+  EXPECT_EQ(one.phase_s, 0.0);
+  EXPECT_NEAR(one.policy_params.at("sched_tick_phase").get<double>(), 0.7, 1e-9);
 }
 
 TEST(ProfileCheck, AProfileFittedOnOneRunIsCloserOnAnotherRunThanTheUnfittedModel) {

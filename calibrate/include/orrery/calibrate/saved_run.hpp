@@ -35,13 +35,15 @@ struct SavedSlurmRun {
 // file (and line) that is missing or malformed.
 SavedSlurmRun load_saved_slurm_run(const std::string& dir);
 
-// The phases of this run's scheduler loops, measured from its own controller log on the model's
-// tick periods: the backfill loop's (phase_s) and, for the `slurm` policy, the main loop's
-// (policy parameter sched_tick_phase). A phase belongs to one run (where the controller's loops
-// happened to be when it started), so a profile carries tick periods and latencies, and a
-// comparison with another run takes that run's phases from its log. A loop that started fewer
-// than 3 jobs gets phase 0 (never the phase `m` came with: a profile's is another run's).
-ModelParams with_run_phases(ModelParams m, const LiveRun& live);
+// This run's scheduler loops, measured from its own controller log: the backfill loop's period
+// (by least squares, when within 1% of the model's tick: its interval plus what its passes took
+// on this run) and phase (phase_s), and, for the `slurm` policy, the main loop's phase (policy
+// parameter sched_tick_phase, on its 1 s period, from as few as one start). Loop timing belongs
+// to one run (where the controller's loops happened to be when it started, how long its passes
+// took), so a profile carries latencies, speeds and placement, and a comparison with another run
+// takes that run's loops from its log. A loop that started too few jobs gets phase 0 (never the
+// phase `m` came with: a profile's is another run's).
+ModelParams with_run_loops(ModelParams m, const LiveRun& live);
 
 struct ProfileCheck {
   ModelParams defaults, profile;  // both with this run's phases
