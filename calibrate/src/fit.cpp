@@ -306,13 +306,18 @@ FitReport fit_model(const sim::ClusterSpec& cluster, const sim::Workload& observ
       }
       try_values(v, &ModelParams::phase_s, 0, best.tick_s - 0.001);
     }
-    // Latencies the job scripts' stamps measured are kept as measured: searched, they drift to
-    // make up for errors of the loops' timing on this run, which do not carry to other runs.
-    if (opt.latency && !latency_measured) {
+    // A launch latency the job scripts' stamps measured is kept as measured: searched, it
+    // drifts to make up for errors of the loops' timing on this run, which do not carry to
+    // other runs. The completion latency is searched even so: the stamps see the script end and
+    // the controller's completion, but the resources are free for the next job only after the
+    // epilog completes (slurmctld's EPILOG_COMPLETE), which nothing in the capture stamps.
+    if (opt.latency) {
       std::vector<double> v;
-      for (int d = -6; d <= 6; ++d) v.push_back(best.launch_latency_s + 0.05 * d);
-      try_values(v, &ModelParams::launch_latency_s, 0, 60);
-      v.clear();
+      if (!latency_measured) {
+        for (int d = -6; d <= 6; ++d) v.push_back(best.launch_latency_s + 0.05 * d);
+        try_values(v, &ModelParams::launch_latency_s, 0, 60);
+        v.clear();
+      }
       for (int d = -5; d <= 5; ++d) v.push_back(best.completion_latency_s + 0.02 * d);
       try_values(v, &ModelParams::completion_latency_s, 0, 60);
     }

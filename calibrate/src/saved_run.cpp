@@ -199,9 +199,19 @@ ModelParams with_run_loops(ModelParams m, const LiveRun& live) {
   if (m.policy == "slurm") {
     // Next to a backfill loop every second the main loop starts few jobs (those submitted
     // between the backfill tick and its own): its phase is taken from as few as one start.
+    // Its period is 1 s plus the loop's own work (slurmctld's background loop: ten 100 ms
+    // sleeps, then its work): over a few minutes that drifts by a few tenths of a second, so
+    // it is this run's too, by least squares, when the main loop started 3 jobs or more.
     m.policy_params.erase("sched_tick_phase");
-    if (auto p = phase_on_period(relative_s(act.main_ms, live.t0_ms), 1.0, 1))
-      m.policy_params["sched_tick_phase"] = *p;
+    m.policy_params.erase("sched_tick");
+    const std::vector<double> main = relative_s(act.main_ms, live.t0_ms);
+    double period = 1.0;
+    if (main.size() >= 3) {
+      const TickEstimate te = estimate_tick(main, 1.0);
+      if (std::abs(te.period_s - 1.0) <= 0.01) period = std::round(te.period_s * 1000.0) / 1000.0;
+    }
+    if (period != 1.0) m.policy_params["sched_tick"] = period;
+    if (auto p = phase_on_period(main, period, 1)) m.policy_params["sched_tick_phase"] = *p;
   }
   return m;
 }

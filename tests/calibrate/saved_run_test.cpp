@@ -103,6 +103,24 @@ TEST(RunPhases, APhaseAtTheEndOfThePeriodDoesNotAverageToTheMiddle) {
   EXPECT_LT(d, 0.003) << p.phase_s;
 }
 
+// slurmctld's main loop sleeps ten times 100 ms and then works: its period is a little over 1 s
+// and its phase drifts over a run. From 3 starts or more the model's main loop takes this run's
+// period (policy parameter sched_tick) and its phase on it.
+TEST(RunPhases, TakesTheMainLoopsPeriodFromThreeStarts) {
+  ModelParams m;
+  m.policy = "slurm";
+  m.tick_s = 1.0;
+  const ModelParams p = with_run_loops(
+      m, activity_at({0.5, 1.5, 2.5},
+                     {0.9 + 1.002 * 50, 0.9 + 1.002 * 80, 0.9 + 1.002 * 81, 0.9 + 1.002 * 130}));
+  EXPECT_NEAR(p.policy_params.at("sched_tick").get<double>(), 1.002, 1e-9);
+  EXPECT_NEAR(p.policy_params.at("sched_tick_phase").get<double>(), 0.9, 0.002);
+  // Two starts: the phase on the 1 s period, no sched_tick.
+  const ModelParams q = with_run_loops(m, activity_at({0.5, 1.5, 2.5}, {50.9, 80.9}));
+  EXPECT_FALSE(q.policy_params.contains("sched_tick"));
+  EXPECT_NEAR(q.policy_params.at("sched_tick_phase").get<double>(), 0.9, 0.002);
+}
+
 // Too few starts to measure a loop's phase: phase 0, as slurm.conf's model has, and never the
 // phases the model came with (a profile's belong to the run it was fitted on; carried into a
 // check they made a profile look worse than the unfitted model on a run whose main loop had
