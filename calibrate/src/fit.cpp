@@ -234,11 +234,11 @@ FitReport fit_model(const sim::ClusterSpec& cluster, const sim::Workload& observ
     }
   }
   // The search starts from the best of: all estimates, each group of them alone (the loops'
-  // tick and phase; latencies and speeds), the loops' phases measured as `calibrate check`
-  // does, and the initial model. On a discrete 1 s tick one
-  // estimate can move a start by a whole tick and hide what another gets right, so an
-  // estimate that does not help as part of the whole is tried without the others before it is
-  // dropped (a run whose fit once dropped measured latencies this way kept none of them).
+  // tick and phase; latencies and speeds), the run's loops as `calibrate check` measures them
+  // (with_run_loops) with and without the other estimates, and the initial model. On a discrete
+  // 1 s tick one estimate can move a start by a whole tick and hide what another gets right, so
+  // an estimate that does not help as part of the whole is tried without the others before it
+  // is dropped (a run whose fit once dropped measured latencies this way kept none of them).
   Errors best_err = evaluate(best);
   {
     ModelParams timing_only = initial;
@@ -250,11 +250,9 @@ FitReport fit_model(const sim::ClusterSpec& cluster, const sim::Workload& observ
     run_only.phase_s = initial.phase_s;
     run_only.policy_params = initial.policy_params;
     const ModelParams all = best;
-    // The loops' phases as `calibrate check` measures them on a run (first start and mean
-    // offset on the tick period), with and without the other estimates.
-    ModelParams run_phases = live ? with_run_loops(all, *live) : all;
-    ModelParams run_phases_only = live ? with_run_loops(initial, *live) : initial;
-    for (const ModelParams* m : {&timing_only, &run_only, &run_phases, &run_phases_only}) {
+    ModelParams run_loops = live ? with_run_loops(all, *live) : all;
+    ModelParams run_loops_only = live ? with_run_loops(initial, *live) : initial;
+    for (const ModelParams* m : {&timing_only, &run_only, &run_loops, &run_loops_only}) {
       if (m->to_json() == all.to_json() || m->to_json() == initial.to_json()) continue;
       const Errors e = evaluate(*m);
       if (e.objective < best_err.objective - 1e-9) {

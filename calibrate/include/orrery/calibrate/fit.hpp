@@ -6,9 +6,11 @@
 //     from the times it started jobs (t_i = phase + k_i * period), and the run-length model
 //     end - start = overhead + work / speed_type from every job (one speed per GPU type), with
 //     launch and completion latency split by the job scripts' own stamps where present;
-//  2. a bounded coordinate search around those estimates (tick period, phase, latencies,
-//     placement) that replays the run in the simulator and keeps what lowers the objective
-//     (mean absolute start error + mean absolute JCT error).
+//  2. a bounded coordinate search around those estimates (tick period, phase, completion
+//     latency, launch latency unless the job stamps measured it, placement) that replays the run
+//     in the simulator and keeps what lowers the objective (mean absolute start error + mean
+//     absolute JCT error), starting from the best of the estimates, groups of them, the run's
+//     own loops (with_run_loops) and the initial model.
 //
 //   FitReport f = fit_model(cluster, observed, &live, default_model(conf));
 //   CalibrationProfile p = make_profile(f, source);  p.save("profile.json");
