@@ -215,7 +215,6 @@ class Slurm final : public sim::Policy {
     queued_.assign(w.jobs.size(), false);
   }
 
-  // Did anything happen since the end of the last call (an arrival, a finish)?
   // The engine calls a policy only while jobs are pending, so a tick due while the queue was
   // empty was never run. A live slurmctld runs it and finds nothing to do; here it is dropped
   // when the queue fills again (else the first job to arrive after an idle spell would start at
@@ -238,6 +237,7 @@ class Slurm final : public sim::Policy {
     if (bf_due_ < filled) bf_due_ = kNever;
   }
 
+  // Did anything happen since the end of the last call (an arrival, a finish)?
   static bool changed(const sim::SchedulingContext& ctx) {
     return !ctx.arrivals().empty() || !ctx.run_changes().empty();
   }
