@@ -657,8 +657,7 @@ class Slurm final : public sim::Policy {
     times.erase(std::unique(times.begin(), times.end(), same_time), times.end());
     std::uint32_t added = 0;  // reservation ends added to `times` so far
     // Per partition, its nodes' release events in time order (made when the pass tests its first
-    // gang of the partition): a gang's upper bound on tasks, holds ignored, is kept up to date
-    // along them instead of being recounted over every node at every candidate time.
+    // gang of the partition): a shape's upper bound on tasks, holds ignored, is kept along them.
     std::vector<std::vector<std::pair<std::int64_t, std::uint32_t>>> part_releases(
         cfg_.partitions.size());
     std::vector<bool> part_made(cfg_.partitions.size(), false);
@@ -675,6 +674,8 @@ class Slurm final : public sim::Policy {
     node_tasks_.resize(c.node_count());
     release_seen_.resize(c.node_count());
     zero_until_.resize(c.node_count());
+    using ShapeKey =
+        std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>;
     // What earlier gangs of the pass found, per partition and task shape (gpu type and per-task
     // amounts: all the search depends on besides the task count and the time limit). A gang
     // that tested every candidate time before `earliest` in vain (all of them, kNever, when it
@@ -682,19 +683,23 @@ class Slurm final : public sim::Policy {
     // tasks or more and as long a limit or longer: holds are only added during a pass, so
     // availability only shrinks, and a longer window over more tasks needs more. Times added to
     // the candidates after it (a reservation's end, `seq` counts them) were not tested by it.
-    std::map<std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>,
-             std::vector<GangTried>>
-        tried;
+    std::map<ShapeKey, std::vector<GangTried>> tried;
     std::vector<GangTried> rules;  // the entries that apply to the gang under test
-    // Per partition and one-task shape: its nodes by the first time a task fits with no holds
-    // (`order`), and that time by node (`first_at`, kNever where none in the window).
+    // Per partition and task shape (as `tried`), what holds do not change, made when the pass
+    // tests the first job of the shape: its nodes by the first time a task fits there with no
+    // holds (`order`; `first_at` by node, kNever where none in the window) and, for gangs, the
+    // tasks that fit on all of them with no holds along the release events (`bound`: from
+    // `bound_at[i]` on, `bound[i]`; before the first, `bound_now`). Those bound what tasks_at
+    // counts, as releases only add; a node's count is capped at 2^32 (above any task count: the
+    // sum then reaches a job's tasks exactly when the sum of counts capped at its tasks does).
     struct FirstFits {
       std::vector<std::pair<std::int64_t, std::uint32_t>> order;
       std::vector<std::int64_t> first_at;
+      bool have_bound = false;
+      std::int64_t bound_now = 0;
+      std::vector<std::int64_t> bound_at, bound;
     };
-    std::map<std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>,
-             FirstFits>
-        one_task_order;
+    std::map<ShapeKey, FirstFits> shapes;
     auto first_fits = [&](const std::vector<std::uint32_t>& nodes, const sim::Demand& d,
                           const Amount& per, std::int64_t from, std::int64_t until) {
       FirstFits f;
@@ -734,16 +739,15 @@ class Slurm final : public sim::Policy {
       const std::int64_t limit = std::max<std::int64_t>(1, time_limit(ctx, j).ms());
       const std::vector<std::uint32_t>& nodes = part_nodes_[p];
       std::optional<std::int64_t> begin_at;
-      const std::vector<std::int64_t>* one_first = nullptr;  // a one-task job's FirstFits
+      const ShapeKey key{p, d.gpu_type, per.gpus, per.cpu, per.mem};
+      FirstFits& fits = shapes[key];
+      if (fits.order.empty()) fits = first_fits(nodes, d, per, now, horizon);
       if (d.tasks == 1) {
         // One task: the earliest candidate time is the earliest over nodes of each node's own
         // (at now, or where something on it ends), which costs the node's events, not every
         // candidate time of the partition times every node. Nodes are visited by the first
         // time a task of the shape fits there with no holds; none fits before, so once that
         // time is no earlier than the best start found, no later node can improve on it.
-        FirstFits& fits = one_task_order[{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
-        if (fits.order.empty()) fits = first_fits(nodes, d, per, now, horizon);
-        one_first = &fits.first_at;
         for (const auto& [first, n] : fits.order) {
           if (first == kNever || (begin_at && first >= *begin_at)) break;
           if (auto t = earliest_on(plan[n], now, horizon, limit, per, begin_at))
@@ -752,8 +756,36 @@ class Slurm final : public sim::Policy {
         }
       }
       if (d.tasks > 1) {  // a gang: count tasks over the nodes at each candidate time
-        make_part(p);
-        auto& shape_tried = tried[{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
+        if (!fits.have_bound) {
+          make_part(p);
+          fits.have_bound = true;
+          constexpr std::int64_t kCap = std::int64_t{1} << 32;
+          std::int64_t bound = 0;
+          for (std::uint32_t n : nodes) {
+            node_tasks_[n] = m.type_ok(n, d) ? std::min(kCap, fit_count(plan[n].base, per)) : 0;
+            release_seen_[n] = 0;
+            bound += node_tasks_[n];
+          }
+          fits.bound_now = bound;
+          for (const auto& [t, n] : part_releases[p]) {
+            if (t > horizon) break;
+            if (!m.type_ok(n, d)) continue;
+            const Amount& r = plan[n].releases[release_seen_[n]++].a;  // cumulative
+            const std::int64_t k =
+                std::min(kCap, fit_count({plan[n].base.gpus + r.gpus, plan[n].base.cpu + r.cpu,
+                                          plan[n].base.mem + r.mem},
+                                         per));
+            bound += k - node_tasks_[n];
+            node_tasks_[n] = k;
+            if (!fits.bound_at.empty() && fits.bound_at.back() == t) {
+              fits.bound.back() = bound;
+            } else {
+              fits.bound_at.push_back(t);
+              fits.bound.push_back(bound);
+            }
+          }
+        }
+        auto& shape_tried = tried[key];
         rules.clear();
         for (const GangTried& g : shape_tried) {
           if (g.tasks <= d.tasks && g.limit <= limit) rules.push_back(g);
@@ -764,41 +796,21 @@ class Slurm final : public sim::Policy {
           }
           return false;
         };
-        // Tasks that fit on the partition's nodes at t with no holds (at most d.tasks a node):
-        // an upper bound on what tasks_at counts (releases only add), kept along the release
-        // events up to t.
-        const std::int64_t most = d.tasks;
-        std::int64_t bound = 0;
-        open_nodes_.clear();  // the nodes where a task fits by t with no holds
-        for (std::uint32_t n : nodes) {
-          node_tasks_[n] = m.type_ok(n, d) ? std::min(most, fit_count(plan[n].base, per)) : 0;
-          release_seen_[n] = 0;
-          zero_until_[n] = now;
-          bound += node_tasks_[n];
-          if (node_tasks_[n] > 0) open_nodes_.push_back(n);
-        }
-        const auto& rel = part_releases[p];
-        std::size_t next = 0;
+        std::size_t next = 0;  // bound steps at or before t
+        std::size_t open = 0;  // fits.order[0, open): the nodes where a task fits by t, no holds
         for (const Candidate& cand : times) {
           const std::int64_t t = cand.t;
           if (t > horizon) break;
-          for (; next < rel.size() && rel[next].first <= t; ++next) {
-            const std::uint32_t n = rel[next].second;
-            if (!m.type_ok(n, d)) continue;
-            const Amount& r = plan[n].releases[release_seen_[n]++].a;  // cumulative
-            const std::int64_t k =
-                std::min(most, fit_count({plan[n].base.gpus + r.gpus, plan[n].base.cpu + r.cpu,
-                                          plan[n].base.mem + r.mem},
-                                         per));
-            bound += k - node_tasks_[n];
-            if (node_tasks_[n] == 0 && k > 0) open_nodes_.push_back(n);
-            node_tasks_[n] = k;
-          }
+          while (next < fits.bound_at.size() && fits.bound_at[next] <= t) ++next;
+          while (open < fits.order.size() && fits.order[open].first <= t)
+            zero_until_[fits.order[open++].second] = now;
+          const std::int64_t bound = next == 0 ? fits.bound_now : fits.bound[next - 1];
           if (bound < d.tasks || ruled_out(cand)) continue;
           const std::int64_t end = t + limit;
           std::int64_t count = 0;
-          for (std::uint32_t n : open_nodes_) {  // elsewhere nothing fits at t
-            if (t < zero_until_[n]) continue;    // an earlier test proved 0 up to then
+          for (std::size_t i = 0; i < open; ++i) {  // elsewhere nothing fits at t
+            const std::uint32_t n = fits.order[i].second;
+            if (t < zero_until_[n]) continue;  // an earlier test proved 0 up to then
             count += tasks_at(plan[n], t, end, per, &zero_until_[n]);
             if (count >= d.tasks) break;
           }
@@ -851,12 +863,11 @@ class Slurm final : public sim::Policy {
       if (cfg_.bf_job_part_count_reserve > 0 && reserved[p] >= cfg_.bf_job_part_count_reserve)
         return true;
       // Reserve: at the start time, pack onto the nodes in order. Only nodes where a task fits
-      // by then with no holds can take one (what the search above kept: a one-task job's
-      // first_at, a gang's node_tasks_ at the candidate time it stopped at).
+      // by then with no holds can take one.
       std::uint32_t left = d.tasks;
       for (std::uint32_t n : nodes) {
         if (left == 0) break;
-        if (one_first ? (*one_first)[n] > *begin_at : node_tasks_[n] == 0) continue;
+        if (fits.first_at[n] > *begin_at) continue;
         const std::int64_t k = std::min<std::int64_t>(left, tasks_at(plan[n], *begin_at, end, per));
         if (k <= 0) continue;
         add_hold(plan[n], *begin_at, end, {per.gpus * k, per.cpu * k, per.mem * k}, end <= horizon);
@@ -882,7 +893,6 @@ class Slurm final : public sim::Policy {
   std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: a gang's bound
   std::vector<std::uint32_t> release_seen_;  // per node; backfill_pass's scratch
   std::vector<std::int64_t> zero_until_;     // per node; a gang's tasks_at is 0 before it
-  std::vector<std::uint32_t> open_nodes_;    // backfill_pass's scratch
   std::vector<std::vector<Event>> deltas_;   // backfill_pass's release events (reused)
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
