@@ -673,7 +673,6 @@ class Slurm final : public sim::Policy {
     };
     node_tasks_.resize(c.node_count());
     release_seen_.resize(c.node_count());
-    zero_until_.resize(c.node_count());
     using ShapeKey =
         std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>;
     // What earlier gangs of the pass found, per partition and task shape (gpu type and per-task
@@ -684,7 +683,7 @@ class Slurm final : public sim::Policy {
     // availability only shrinks, and a longer window over more tasks needs more. Times added to
     // the candidates after it (a reservation's end, `seq` counts them) were not tested by it.
     std::map<ShapeKey, std::vector<GangTried>> tried;
-    std::vector<GangTried> rules;  // the entries that apply to the gang under test
+    std::vector<GangTried> rules;  // the entries that apply to the gang under test (see below)
     // Per partition and task shape (as `tried`), what holds do not change, made when the pass
     // tests the first job of the shape: its nodes by the first time a task fits there with no
     // holds (`order`; `first_at` by node, kNever where none in the window) and, for gangs, the
@@ -786,32 +785,40 @@ class Slurm final : public sim::Policy {
           }
         }
         auto& shape_tried = tried[key];
+        // A candidate time is ruled out when it is before the `earliest` of a rule whose `seq`
+        // is at least the candidate's `added`: rules (in shape_tried's order, so by `seq`) with
+        // the most `earliest` from each one on answer that with one binary search.
         rules.clear();
         for (const GangTried& g : shape_tried) {
           if (g.tasks <= d.tasks && g.limit <= limit) rules.push_back(g);
         }
+        for (std::size_t i = rules.size(); i-- > 1;)
+          rules[i - 1].earliest = std::max(rules[i - 1].earliest, rules[i].earliest);
         auto ruled_out = [&](const Candidate& cand) {
-          for (const GangTried& g : rules) {
-            if (cand.t < g.earliest && cand.added <= g.seq) return true;
-          }
-          return false;
+          const auto g =
+              std::lower_bound(rules.begin(), rules.end(), cand.added,
+                               [](const GangTried& r, std::uint32_t a) { return r.seq < a; });
+          return g != rules.end() && cand.t < g->earliest;
         };
         std::size_t next = 0;  // bound steps at or before t
         std::size_t open = 0;  // fits.order[0, open): the nodes where a task fits by t, no holds
+        // zero_until_[i]: fits.order[i] was proved by a test at an earlier candidate time to
+        // hold nothing before then (tasks_at's zero_until).
         for (const Candidate& cand : times) {
           const std::int64_t t = cand.t;
           if (t > horizon) break;
           while (next < fits.bound_at.size() && fits.bound_at[next] <= t) ++next;
-          while (open < fits.order.size() && fits.order[open].first <= t)
-            zero_until_[fits.order[open++].second] = now;
+          while (open < fits.order.size() && fits.order[open].first <= t) {
+            if (zero_until_.size() <= open) zero_until_.resize(open + 1);
+            zero_until_[open++] = now;
+          }
           const std::int64_t bound = next == 0 ? fits.bound_now : fits.bound[next - 1];
           if (bound < d.tasks || ruled_out(cand)) continue;
           const std::int64_t end = t + limit;
           std::int64_t count = 0;
           for (std::size_t i = 0; i < open; ++i) {  // elsewhere nothing fits at t
-            const std::uint32_t n = fits.order[i].second;
-            if (t < zero_until_[n]) continue;  // an earlier test proved 0 up to then
-            count += tasks_at(plan[n], t, end, per, &zero_until_[n]);
+            if (t < zero_until_[i]) continue;
+            count += tasks_at(plan[fits.order[i].second], t, end, per, &zero_until_[i]);
             if (count >= d.tasks) break;
           }
           if (count >= d.tasks) {
@@ -892,7 +899,7 @@ class Slurm final : public sim::Policy {
   std::vector<NodePlan> plan_;               // backfill_pass's plan (reused)
   std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: a gang's bound
   std::vector<std::uint32_t> release_seen_;  // per node; backfill_pass's scratch
-  std::vector<std::int64_t> zero_until_;     // per node; a gang's tasks_at is 0 before it
+  std::vector<std::int64_t> zero_until_;     // backfill_pass's scratch (a gang's, see there)
   std::vector<std::vector<Event>> deltas_;   // backfill_pass's release events (reused)
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
