@@ -519,11 +519,17 @@ class Slurm final : public sim::Policy {
 
   // The earliest of the pass's candidate start times (now, a running job's end, a reservation's
   // end, up to the horizon) at which one task of `per` fits on the node for `limit`, if it is
-  // before `before`. Availability only grows at those instants, so they are the ones to test.
+  // before `before`. Availability only grows at those instants, so they are the ones to test;
+  // those before the time a failed test proves free of a fit (tasks_at's `zero_until`) are
+  // skipped.
   std::optional<std::int64_t> earliest_on(const NodePlan& n, std::int64_t now, std::int64_t horizon,
                                           std::int64_t limit, const Amount& per,
                                           std::optional<std::int64_t> before) const {
-    auto fits = [&](std::int64_t t) { return tasks_at(n, t, t + limit, per) > 0; };
+    std::int64_t zero_until = now;
+    auto fits = [&](std::int64_t t) {
+      if (t < zero_until) return false;
+      return tasks_at(n, t, t + limit, per, &zero_until) > 0;
+    };
     if (fits(now)) return now;
     // The release times and the candidate hold ends, both sorted, merged in increasing order.
     auto r = n.releases.begin();
@@ -542,9 +548,13 @@ class Slurm final : public sim::Policy {
 
   // Tasks of `per` the node can hold throughout [t, end): what is idle at t (idle now plus what
   // running jobs have released by t) less the most the holds take at any instant of [t, end),
-  // per resource.
-  std::int64_t tasks_at(const NodePlan& n, std::int64_t t, std::int64_t end,
-                        const Amount& per) const {
+  // per resource. When that is 0 and `zero_until` is given, it is set to a time before which it
+  // stays 0 for every window [t', t' + (end - t)) with t <= t' (the holds as they are): the
+  // node's next release, or sooner the end of the last step in the window that leaves too
+  // little of some resource (one such step suffices for 0, and it stays in any window starting
+  // before its end).
+  std::int64_t tasks_at(const NodePlan& n, std::int64_t t, std::int64_t end, const Amount& per,
+                        std::int64_t* zero_until = nullptr) const {
     Amount a = n.base;
     // Releases are cumulative: the last one at or before t.
     auto it = std::upper_bound(n.releases.begin(), n.releases.end(), t,
@@ -555,19 +565,36 @@ class Slurm final : public sim::Policy {
       a.cpu += r.cpu;
       a.mem += r.mem;
     }
-    if (fit_count(a, per) == 0) return 0;  // holds only take away
+    const std::int64_t next_release = it == n.releases.end() ? kNever : it->t;
+    if (fit_count(a, per) == 0) {  // holds only take away
+      if (zero_until) *zero_until = next_release;
+      return 0;
+    }
     auto h = std::upper_bound(n.held.begin(), n.held.end(), t,
                               [](std::int64_t x, const Event& e) { return x < e.t; });
-    Amount worst = h == n.held.begin() ? Amount{} : std::prev(h)->a;  // held at t
-    for (; h != n.held.end() && h->t < end; ++h) {
+    if (h != n.held.begin()) --h;  // the step held at t
+    Amount worst;
+    // A step leaves too little for one task when it holds more than `spare` of a resource.
+    constexpr std::int64_t kAll = std::numeric_limits<std::int64_t>::max();
+    const Amount spare = {per.gpus > 0 ? a.gpus - per.gpus : kAll,
+                          per.cpu > 0 ? a.cpu - per.cpu : kAll,
+                          per.mem > 0 ? a.mem - per.mem : kAll};
+    std::int64_t blocked_until = std::numeric_limits<std::int64_t>::min();
+    for (; h != n.held.end() && h->t < end; ++h) {  // from the step at t (t < end)
       worst.gpus = std::max(worst.gpus, h->a.gpus);
       worst.cpu = std::max(worst.cpu, h->a.cpu);
       worst.mem = std::max(worst.mem, h->a.mem);
+      if (h->a.gpus > spare.gpus || h->a.cpu > spare.cpu || h->a.mem > spare.mem) {
+        // The step ends at the next breakpoint (the last one holds nothing, so never blocks).
+        blocked_until = std::next(h) == n.held.end() ? kNever : std::next(h)->t;
+      }
     }
     a.gpus -= worst.gpus;
     a.cpu -= worst.cpu;
     a.mem -= worst.mem;
-    return fit_count(a, per);
+    const std::int64_t k = fit_count(a, per);
+    if (k == 0 && zero_until) *zero_until = std::min(next_release, blocked_until);
+    return k;
   }
 
   // Tasks of `per` that fit in `a` (0 when a resource is short).
@@ -654,8 +681,7 @@ class Slurm final : public sim::Policy {
     times.erase(std::unique(times.begin(), times.end(), same_time), times.end());
     std::uint32_t added = 0;  // reservation ends added to `times` so far
     // Per partition, its nodes' release events in time order (made when the pass tests its first
-    // gang of the partition): a gang's upper bound on tasks, holds ignored, is kept up to date
-    // along them instead of being recounted over every node at every candidate time.
+    // gang of the partition): a shape's upper bound on tasks, holds ignored, is kept along them.
     std::vector<std::vector<std::pair<std::int64_t, std::uint32_t>>> part_releases(
         cfg_.partitions.size());
     std::vector<bool> part_made(cfg_.partitions.size(), false);
@@ -671,6 +697,8 @@ class Slurm final : public sim::Policy {
     };
     node_tasks_.resize(c.node_count());
     release_seen_.resize(c.node_count());
+    using ShapeKey =
+        std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>;
     // What earlier gangs of the pass found, per partition and task shape (gpu type and per-task
     // amounts: all the search depends on besides the task count and the time limit). A gang
     // that tested every candidate time before `earliest` in vain (all of them, kNever, when it
@@ -678,17 +706,28 @@ class Slurm final : public sim::Policy {
     // tasks or more and as long a limit or longer: holds are only added during a pass, so
     // availability only shrinks, and a longer window over more tasks needs more. Times added to
     // the candidates after it (a reservation's end, `seq` counts them) were not tested by it.
-    std::map<std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>,
-             std::vector<GangTried>>
-        tried;
-    std::vector<GangTried> rules;  // the entries that apply to the gang under test
-    // Per partition and one-task shape: its nodes by the first time a task fits with no holds.
-    std::map<std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>,
-             std::vector<std::pair<std::int64_t, std::uint32_t>>>
-        one_task_order;
+    std::map<ShapeKey, std::vector<GangTried>> tried;
+    std::vector<GangTried> rules;  // the entries that apply to the gang under test (see below)
+    // Per partition and task shape (as `tried`), what holds do not change, made when the pass
+    // tests the first job of the shape: its nodes by the first time a task fits there with no
+    // holds (`order`; `first_at` by node, kNever where none in the window) and, for gangs, the
+    // tasks that fit on all of them with no holds along the release events (`bound`: from
+    // `bound_at[i]` on, `bound[i]`; before the first, `bound_now`). Those bound what tasks_at
+    // counts, as releases only add; a node's count is capped at 2^32 (above any task count: the
+    // sum then reaches a job's tasks exactly when the sum of counts capped at its tasks does).
+    struct FirstFits {
+      std::vector<std::pair<std::int64_t, std::uint32_t>> order;
+      std::vector<std::int64_t> first_at;
+      bool have_bound = false;
+      std::int64_t bound_now = 0;
+      std::vector<std::int64_t> bound_at, bound;
+    };
+    std::map<ShapeKey, FirstFits> shapes;
     auto first_fits = [&](const std::vector<std::uint32_t>& nodes, const sim::Demand& d,
                           const Amount& per, std::int64_t from, std::int64_t until) {
-      std::vector<std::pair<std::int64_t, std::uint32_t>> order;
+      FirstFits f;
+      f.first_at.assign(c.node_count(), kNever);
+      std::vector<std::pair<std::int64_t, std::uint32_t>>& order = f.order;
       for (std::uint32_t n : nodes) {
         if (!m.type_ok(n, d)) continue;
         const NodePlan& np = plan[n];
@@ -700,12 +739,15 @@ class Slurm final : public sim::Policy {
           if (fit_count({np.base.gpus + r.gpus, np.base.cpu + r.cpu, np.base.mem + r.mem}, per))
             first = np.releases[i].t;
         }
-        if (first) order.emplace_back(*first, n);
+        if (first) {
+          order.emplace_back(*first, n);
+          f.first_at[n] = *first;
+        }
       }
       std::sort(order.begin(), order.end());
       // A shape that fits nowhere in the window gets a marker that ends every search at once.
       if (order.empty()) order.emplace_back(kNever, 0);
-      return order;
+      return f;
     };
 
     std::vector<std::uint32_t> reserved(cfg_.partitions.size(), 0);
@@ -720,15 +762,16 @@ class Slurm final : public sim::Policy {
       const std::int64_t limit = std::max<std::int64_t>(1, time_limit(ctx, j).ms());
       const std::vector<std::uint32_t>& nodes = part_nodes_[p];
       std::optional<std::int64_t> begin_at;
+      const ShapeKey key{p, d.gpu_type, per.gpus, per.cpu, per.mem};
+      FirstFits& fits = shapes[key];
+      if (fits.order.empty()) fits = first_fits(nodes, d, per, now, horizon);
       if (d.tasks == 1) {
         // One task: the earliest candidate time is the earliest over nodes of each node's own
         // (at now, or where something on it ends), which costs the node's events, not every
         // candidate time of the partition times every node. Nodes are visited by the first
         // time a task of the shape fits there with no holds; none fits before, so once that
         // time is no earlier than the best start found, no later node can improve on it.
-        auto& order = one_task_order[{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
-        if (order.empty()) order = first_fits(nodes, d, per, now, horizon);
-        for (const auto& [first, n] : order) {
+        for (const auto& [first, n] : fits.order) {
           if (first == kNever || (begin_at && first >= *begin_at)) break;
           if (auto t = earliest_on(plan[n], now, horizon, limit, per, begin_at))
             begin_at = begin_at ? std::min(*begin_at, *t) : *t;
@@ -736,52 +779,70 @@ class Slurm final : public sim::Policy {
         }
       }
       if (d.tasks > 1) {  // a gang: count tasks over the nodes at each candidate time
-        make_part(p);
-        auto& shape_tried = tried[{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
+        if (!fits.have_bound) {
+          make_part(p);
+          fits.have_bound = true;
+          constexpr std::int64_t kCap = std::int64_t{1} << 32;
+          std::int64_t bound = 0;
+          for (std::uint32_t n : nodes) {
+            node_tasks_[n] = m.type_ok(n, d) ? std::min(kCap, fit_count(plan[n].base, per)) : 0;
+            release_seen_[n] = 0;
+            bound += node_tasks_[n];
+          }
+          fits.bound_now = bound;
+          for (const auto& [t, n] : part_releases[p]) {
+            if (t > horizon) break;
+            if (!m.type_ok(n, d)) continue;
+            const Amount& r = plan[n].releases[release_seen_[n]++].a;  // cumulative
+            const std::int64_t k =
+                std::min(kCap, fit_count({plan[n].base.gpus + r.gpus, plan[n].base.cpu + r.cpu,
+                                          plan[n].base.mem + r.mem},
+                                         per));
+            bound += k - node_tasks_[n];
+            node_tasks_[n] = k;
+            if (!fits.bound_at.empty() && fits.bound_at.back() == t) {
+              fits.bound.back() = bound;
+            } else {
+              fits.bound_at.push_back(t);
+              fits.bound.push_back(bound);
+            }
+          }
+        }
+        auto& shape_tried = tried[key];
+        // A candidate time is ruled out when it is before the `earliest` of a rule whose `seq`
+        // is at least the candidate's `added`: rules (in shape_tried's order, so by `seq`) with
+        // the most `earliest` from each one on answer that with one binary search.
         rules.clear();
         for (const GangTried& g : shape_tried) {
           if (g.tasks <= d.tasks && g.limit <= limit) rules.push_back(g);
         }
+        for (std::size_t i = rules.size(); i-- > 1;)
+          rules[i - 1].earliest = std::max(rules[i - 1].earliest, rules[i].earliest);
         auto ruled_out = [&](const Candidate& cand) {
-          for (const GangTried& g : rules) {
-            if (cand.t < g.earliest && cand.added <= g.seq) return true;
-          }
-          return false;
+          const auto g =
+              std::lower_bound(rules.begin(), rules.end(), cand.added,
+                               [](const GangTried& r, std::uint32_t a) { return r.seq < a; });
+          return g != rules.end() && cand.t < g->earliest;
         };
-        // Tasks that fit on the partition's nodes at t with no holds (at most d.tasks a node):
-        // an upper bound on what tasks_at counts (releases only add), kept along the release
-        // events up to t.
-        const std::int64_t most = d.tasks;
-        std::int64_t bound = 0;
-        open_nodes_.clear();  // the nodes where a task fits by t with no holds
-        for (std::uint32_t n : nodes) {
-          node_tasks_[n] = m.type_ok(n, d) ? std::min(most, fit_count(plan[n].base, per)) : 0;
-          release_seen_[n] = 0;
-          bound += node_tasks_[n];
-          if (node_tasks_[n] > 0) open_nodes_.push_back(n);
-        }
-        const auto& rel = part_releases[p];
-        std::size_t next = 0;
+        std::size_t next = 0;  // bound steps at or before t
+        std::size_t open = 0;  // fits.order[0, open): the nodes where a task fits by t, no holds
+        // zero_until_[i]: fits.order[i] was proved by a test at an earlier candidate time to
+        // hold nothing before then (tasks_at's zero_until).
         for (const Candidate& cand : times) {
           const std::int64_t t = cand.t;
           if (t > horizon) break;
-          for (; next < rel.size() && rel[next].first <= t; ++next) {
-            const std::uint32_t n = rel[next].second;
-            if (!m.type_ok(n, d)) continue;
-            const Amount& r = plan[n].releases[release_seen_[n]++].a;  // cumulative
-            const std::int64_t k =
-                std::min(most, fit_count({plan[n].base.gpus + r.gpus, plan[n].base.cpu + r.cpu,
-                                          plan[n].base.mem + r.mem},
-                                         per));
-            bound += k - node_tasks_[n];
-            if (node_tasks_[n] == 0 && k > 0) open_nodes_.push_back(n);
-            node_tasks_[n] = k;
+          while (next < fits.bound_at.size() && fits.bound_at[next] <= t) ++next;
+          while (open < fits.order.size() && fits.order[open].first <= t) {
+            if (zero_until_.size() <= open) zero_until_.resize(open + 1);
+            zero_until_[open++] = now;
           }
+          const std::int64_t bound = next == 0 ? fits.bound_now : fits.bound[next - 1];
           if (bound < d.tasks || ruled_out(cand)) continue;
           const std::int64_t end = t + limit;
           std::int64_t count = 0;
-          for (std::uint32_t n : open_nodes_) {  // elsewhere nothing fits at t
-            count += tasks_at(plan[n], t, end, per);
+          for (std::size_t i = 0; i < open; ++i) {  // elsewhere nothing fits at t
+            if (t < zero_until_[i]) continue;
+            count += tasks_at(plan[fits.order[i].second], t, end, per, &zero_until_[i]);
             if (count >= d.tasks) break;
           }
           if (count >= d.tasks) {
@@ -832,11 +893,12 @@ class Slurm final : public sim::Policy {
       }
       if (cfg_.bf_job_part_count_reserve > 0 && reserved[p] >= cfg_.bf_job_part_count_reserve)
         return true;
-      // Reserve: at the start time, pack onto the nodes in order.
+      // Reserve: at the start time, pack onto the nodes in order. Only nodes where a task fits
+      // by then with no holds can take one.
       std::uint32_t left = d.tasks;
       for (std::uint32_t n : nodes) {
         if (left == 0) break;
-        if (!m.type_ok(n, d)) continue;
+        if (fits.first_at[n] > *begin_at) continue;
         const std::int64_t k = std::min<std::int64_t>(left, tasks_at(plan[n], *begin_at, end, per));
         if (k <= 0) continue;
         add_hold(plan[n], *begin_at, end, {per.gpus * k, per.cpu * k, per.mem * k}, end <= horizon);
@@ -861,7 +923,7 @@ class Slurm final : public sim::Policy {
   std::vector<NodePlan> plan_;               // backfill_pass's plan (reused)
   std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: a gang's bound
   std::vector<std::uint32_t> release_seen_;  // per node; backfill_pass's scratch
-  std::vector<std::uint32_t> open_nodes_;    // backfill_pass's scratch
+  std::vector<std::int64_t> zero_until_;     // backfill_pass's scratch (a gang's, see there)
   std::vector<std::vector<Event>> deltas_;   // backfill_pass's release events (reused)
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
