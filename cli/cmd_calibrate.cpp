@@ -158,10 +158,8 @@ int run_check(const CalibrateArgs& a) {
   for (const auto& r : runs) {
     const calibrate::ProfileCheck c = calibrate::check_profile(r, profile);
     if (!a.per_job.empty()) {
-      const auto d = calibrate::job_comparisons(
-          r.observed, calibrate::replay(r.cluster, r.observed, c.defaults));
-      const auto p = calibrate::job_comparisons(
-          r.observed, calibrate::replay(r.cluster, r.observed, c.profile));
+      const auto& d = c.jobs_defaults;
+      const auto& p = c.jobs_profile;
       for (std::size_t i = 0; i < d.size(); ++i) {
         per_job += fmt::format("{},{},{:.3f},{},{},{},{},{},{}\n", traces::csv_escape(r.dir),
                                traces::csv_escape(d[i].id), d[i].submit_s,

@@ -26,12 +26,6 @@ double median_of(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-std::uint32_t total_gpus(const sim::ClusterSpec& c) {
-  std::uint32_t g = 0;
-  for (const auto& p : c.pools) g += p.gpus_per_node * p.nodes;
-  return g;
-}
-
 std::string now_utc() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -158,7 +152,7 @@ FitReport fit_model(const sim::ClusterSpec& cluster, const sim::Workload& observ
                     const LiveRun* live, const ModelParams& initial, const FitOptions& opt) {
   FitReport rep;
   rep.before = initial;
-  const std::uint32_t gpus = total_gpus(cluster);
+  const std::uint32_t gpus = cluster.total_gpus();
   auto evaluate = [&](const ModelParams& m) {
     ++rep.evaluations;
     return compare(observed, replay(cluster, observed, m), gpus);

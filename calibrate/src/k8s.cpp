@@ -205,8 +205,7 @@ K8sCalibration calibrate_k8s(const K8sCalibrationOptions& o) {
       throw sim::InputError("--policy", "unknown policy \"" + o.policy + "\"");
     candidates.push_back(o.policy);
   }
-  std::uint32_t gpus = 0;
-  for (const auto& p : k.cluster.pools) gpus += p.gpus_per_node * p.nodes;
+  const std::uint32_t gpus = k.cluster.total_gpus();
   for (const auto& p : candidates) {
     ModelParams m;
     m.policy = p;

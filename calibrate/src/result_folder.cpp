@@ -90,11 +90,7 @@ void write_result_folder(const std::string& dir, const ResultInputs& in) {
     }
     scenario::write_file_atomic((fs::path(dir) / "observed_jobs.csv").string(), csv);
   }
-  const std::uint32_t gpus = [&] {
-    std::uint32_t g = 0;
-    for (const auto& p : in.cluster.pools) g += p.gpus_per_node * p.nodes;
-    return g;
-  }();
+  const std::uint32_t gpus = in.cluster.total_gpus();
   const sim::RunResult before = replay(in.cluster, in.observed, in.fit.before);
   const sim::RunResult after = replay(in.cluster, in.observed, in.fit.after);
   write_simulated((fs::path(dir) / "simulated" / "before").string(), "calibration-before", in,

@@ -105,6 +105,15 @@ std::optional<double> phase_on_period(std::vector<double> times, double period,
   return std::round(phase * 1000.0) / 1000.0;
 }
 
+// A loop's period on this run: the least-squares period of its events (3 or more) when within
+// 1% of `guess`, to the ms; else `guess`.
+double run_period(const std::vector<double>& times, double guess) {
+  if (times.size() < 3) return guess;
+  const TickEstimate te = estimate_tick(times, guess);
+  if (std::abs(te.period_s - guess) > 0.01 * guess) return guess;
+  return std::round(te.period_s * 1000.0) / 1000.0;
+}
+
 std::vector<double> relative_s(const std::vector<std::int64_t>& ms, std::int64_t t0_ms) {
   std::vector<double> out;
   out.reserve(ms.size());
@@ -185,15 +194,10 @@ ModelParams with_run_loops(ModelParams m, const LiveRun& live) {
   // has: never the phase the model came with (a profile's is another run's).
   m.phase_s = 0;
   if (m.tick_s > 0) {
+    // The loop's period is its interval plus the time its own passes took on this run (1.0005
+    // to 1.004 s for a 1 s bf_interval on the same cluster).
     const std::vector<double> times = relative_s(stream, live.t0_ms);
-    if (times.size() >= 3) {
-      // The loop's period is its interval plus the time its own passes took on this run (1.0005
-      // to 1.004 s for a 1 s bf_interval on the same cluster): this run's, by least squares,
-      // when it is within 1% of the model's.
-      const TickEstimate te = estimate_tick(times, m.tick_s);
-      if (std::abs(te.period_s - m.tick_s) <= 0.01 * m.tick_s)
-        m.tick_s = std::round(te.period_s * 1000.0) / 1000.0;
-    }
+    m.tick_s = run_period(times, m.tick_s);
     if (auto p = phase_on_period(times, m.tick_s)) m.phase_s = *p;
   }
   if (m.policy == "slurm") {
@@ -205,11 +209,7 @@ ModelParams with_run_loops(ModelParams m, const LiveRun& live) {
     m.policy_params.erase("sched_tick_phase");
     m.policy_params.erase("sched_tick");
     const std::vector<double> main = relative_s(act.main_ms, live.t0_ms);
-    double period = 1.0;
-    if (main.size() >= 3) {
-      const TickEstimate te = estimate_tick(main, 1.0);
-      if (std::abs(te.period_s - 1.0) <= 0.01) period = std::round(te.period_s * 1000.0) / 1000.0;
-    }
+    const double period = run_period(main, 1.0);
     if (period != 1.0) m.policy_params["sched_tick"] = period;
     if (auto p = phase_on_period(main, period, 1)) m.policy_params["sched_tick_phase"] = *p;
   }
@@ -222,8 +222,12 @@ ProfileCheck check_profile(const sim::ClusterSpec& cluster, const sim::Workload&
   ProfileCheck c;
   c.defaults = with_run_loops(defaults, live);
   c.profile = with_run_loops(profile.model, live);
-  c.errors_defaults = evaluate_model(cluster, observed, c.defaults);
-  c.errors_profile = evaluate_model(cluster, observed, c.profile);
+  const sim::RunResult d = replay(cluster, observed, c.defaults);
+  const sim::RunResult p = replay(cluster, observed, c.profile);
+  c.errors_defaults = compare(observed, d, cluster.total_gpus());
+  c.errors_profile = compare(observed, p, cluster.total_gpus());
+  c.jobs_defaults = job_comparisons(observed, d);
+  c.jobs_profile = job_comparisons(observed, p);
   return c;
 }
 

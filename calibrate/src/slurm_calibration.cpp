@@ -40,17 +40,11 @@ json distortion_json(const Distortion& d) {
           {"notes", d.notes}};
 }
 
-std::uint32_t gpus_of(const sim::ClusterSpec& c) {
-  std::uint32_t g = 0;
-  for (const auto& p : c.pools) g += p.gpus_per_node * p.nodes;
-  return g;
-}
-
 }  // namespace
 
 Errors evaluate_model(const sim::ClusterSpec& cluster, const sim::Workload& observed,
                       const ModelParams& model) {
-  return compare(observed, replay(cluster, observed, model), gpus_of(cluster));
+  return compare(observed, replay(cluster, observed, model), cluster.total_gpus());
 }
 
 SlurmCalibration calibrate_slurm(const SlurmCalibrationOptions& o) {
@@ -102,7 +96,7 @@ SlurmCalibration calibrate_slurm(const SlurmCalibrationOptions& o) {
   for (const auto& n : c.plan.distortion.notes) log("slice: " + n);
   log(fmt::format("plan: {} jobs over {:.0f} s of arrivals, {:.0f} GPU-s of work on {} GPUs",
                   c.plan.jobs.size(), c.plan.distortion.planned_span_s,
-                  c.plan.distortion.total_gpu_seconds, gpus_of(c.cluster)));
+                  c.plan.distortion.total_gpu_seconds, c.cluster.total_gpus()));
 
   LiveRunOptions lo;
   lo.env = {{"SLURM_CONF", conf_path}};

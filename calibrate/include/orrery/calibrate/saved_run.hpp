@@ -13,6 +13,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "orrery/calibrate/fit.hpp"
 #include "orrery/calibrate/slurm_conf.hpp"
@@ -46,8 +47,9 @@ SavedSlurmRun load_saved_slurm_run(const std::string& dir);
 ModelParams with_run_loops(ModelParams m, const LiveRun& live);
 
 struct ProfileCheck {
-  ModelParams defaults, profile;  // both with this run's phases
+  ModelParams defaults, profile;  // both with this run's loops
   Errors errors_defaults, errors_profile;
+  std::vector<JobComparison> jobs_defaults, jobs_profile;  // per job, in the workload's order
 };
 // The run's unfitted model (from its slurm.conf) against the profile's, both on the run's own
 // phases.

@@ -75,6 +75,12 @@ struct ClusterSpec {
   std::string name;
   std::vector<NodePoolSpec> pools;
   TopologySpec topology;
+
+  std::uint32_t total_gpus() const {
+    std::uint32_t g = 0;
+    for (const auto& p : pools) g += p.gpus_per_node * p.nodes;
+    return g;
+  }
 };
 
 // MIG (Multi-Instance GPU) on A100 and H100: a GPU splits into 7 compute slices, and an instance
