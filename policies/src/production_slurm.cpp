@@ -528,7 +528,7 @@ class Slurm final : public sim::Policy {
     std::int64_t zero_until = now;
     auto fits = [&](std::int64_t t) {
       if (t < zero_until) return false;
-      return tasks_at(n, t, t + limit, per, &zero_until) > 0;
+      return tasks_at(n, t, t + limit, per, 1, &zero_until) > 0;
     };
     if (fits(now)) return now;
     // The release times and the candidate hold ends, both sorted, merged in increasing order.
@@ -546,15 +546,15 @@ class Slurm final : public sim::Policy {
     return std::nullopt;
   }
 
-  // Tasks of `per` the node can hold throughout [t, end): what is idle at t (idle now plus what
-  // running jobs have released by t) less the most the holds take at any instant of [t, end),
-  // per resource. When that is 0 and `zero_until` is given, it is set to a time before which it
+  // Tasks of `per` the node can hold throughout [t, end), counted up to `most` (at least 1): what
+  // is idle at t (idle now plus what running jobs have released by t) less the most the holds
+  // take at any instant of [t, end), per resource. When that is 0 and `zero_until` is given, it is set to a time before which it
   // stays 0 for every window [t', t' + (end - t)) with t <= t' (the holds as they are): the
   // node's next release, or sooner the end of the last step in the window that leaves too
   // little of some resource (one such step suffices for 0, and it stays in any window starting
   // before its end).
   std::int64_t tasks_at(const NodePlan& n, std::int64_t t, std::int64_t end, const Amount& per,
-                        std::int64_t* zero_until = nullptr) const {
+                        std::int64_t most, std::int64_t* zero_until = nullptr) const {
     Amount a = n.base;
     // Releases are cumulative: the last one at or before t.
     auto it = std::upper_bound(n.releases.begin(), n.releases.end(), t,
@@ -566,7 +566,7 @@ class Slurm final : public sim::Policy {
       a.mem += r.mem;
     }
     const std::int64_t next_release = it == n.releases.end() ? kNever : it->t;
-    if (fit_count(a, per) == 0) {  // holds only take away
+    if (!fits_one(a, per)) {  // holds only take away
       if (zero_until) *zero_until = next_release;
       return 0;
     }
@@ -592,9 +592,18 @@ class Slurm final : public sim::Policy {
     a.gpus -= worst.gpus;
     a.cpu -= worst.cpu;
     a.mem -= worst.mem;
-    const std::int64_t k = fit_count(a, per);
-    if (k == 0 && zero_until) *zero_until = std::min(next_release, blocked_until);
-    return k;
+    if (!fits_one(a, per)) {
+      if (zero_until) *zero_until = std::min(next_release, blocked_until);
+      return 0;
+    }
+    // One task needs no division (the common question: does one fit?).
+    return most <= 1 ? 1 : std::min(most, fit_count(a, per));
+  }
+
+  // Does one task of `per` fit in `a`? (fit_count(a, per) > 0 without dividing.)
+  static bool fits_one(const Amount& a, const Amount& per) {
+    return (per.gpus <= 0 || a.gpus >= per.gpus) && (per.cpu <= 0 || a.cpu >= per.cpu) &&
+           (per.mem <= 0 || a.mem >= per.mem);
   }
 
   // Tasks of `per` that fit in `a` (0 when a resource is short).
@@ -732,11 +741,11 @@ class Slurm final : public sim::Policy {
         if (!m.type_ok(n, d)) continue;
         const NodePlan& np = plan[n];
         std::optional<std::int64_t> first;
-        if (fit_count(np.base, per) > 0) first = from;
+        if (fits_one(np.base, per)) first = from;
         for (std::size_t i = 0; !first && i < np.releases.size() && np.releases[i].t <= until;
              ++i) {
           const Amount& r = np.releases[i].a;  // cumulative
-          if (fit_count({np.base.gpus + r.gpus, np.base.cpu + r.cpu, np.base.mem + r.mem}, per))
+          if (fits_one({np.base.gpus + r.gpus, np.base.cpu + r.cpu, np.base.mem + r.mem}, per))
             first = np.releases[i].t;
         }
         if (first) {
@@ -842,7 +851,8 @@ class Slurm final : public sim::Policy {
           std::int64_t count = 0;
           for (std::size_t i = 0; i < open; ++i) {  // elsewhere nothing fits at t
             if (t < zero_until_[i]) continue;
-            count += tasks_at(plan[fits.order[i].second], t, end, per, &zero_until_[i]);
+            count += tasks_at(plan[fits.order[i].second], t, end, per, d.tasks - count,
+                              &zero_until_[i]);
             if (count >= d.tasks) break;
           }
           if (count >= d.tasks) {
@@ -858,7 +868,7 @@ class Slurm final : public sim::Policy {
         // Start now on nodes the plan leaves free for the whole run.
         std::vector<std::int64_t> allowance(c.node_count(), 0);
         for (std::uint32_t n : nodes) {
-          if (m.type_ok(n, d)) allowance[n] = tasks_at(plan[n], now, end, per);
+          if (m.type_ok(n, d)) allowance[n] = tasks_at(plan[n], now, end, per, d.tasks);
         }
         sim::Placement placement;
         placement.milli_per_gpu = d.milli_per_gpu();
@@ -899,7 +909,7 @@ class Slurm final : public sim::Policy {
       for (std::uint32_t n : nodes) {
         if (left == 0) break;
         if (fits.first_at[n] > *begin_at) continue;
-        const std::int64_t k = std::min<std::int64_t>(left, tasks_at(plan[n], *begin_at, end, per));
+        const std::int64_t k = tasks_at(plan[n], *begin_at, end, per, left);
         if (k <= 0) continue;
         add_hold(plan[n], *begin_at, end, {per.gpus * k, per.cpu * k, per.mem * k}, end <= horizon);
         left -= static_cast<std::uint32_t>(k);
