@@ -11,6 +11,7 @@
 // makes no reservation.
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <set>
 #include <span>
 
@@ -21,6 +22,41 @@
 namespace orrery::policies {
 
 namespace {
+
+// Values at places 0..n-1 (kNone where there is none) as a min segment tree: setting one and
+// finding the first place from a given one whose value is at most x are O(log n).
+class MinByPlace {
+ public:
+  static constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::max();
+  void resize(std::size_t n) {
+    leaves_ = 1;
+    while (leaves_ < n) leaves_ *= 2;
+    min_.assign(2 * leaves_, kNone);
+  }
+  void set(std::uint32_t place, std::int64_t value) {
+    std::size_t i = leaves_ + place;
+    min_[i] = value;
+    for (i /= 2; i >= 1; i /= 2) min_[i] = std::min(min_[2 * i], min_[2 * i + 1]);
+  }
+  std::optional<std::uint32_t> first_at_most(std::uint32_t from, std::int64_t x) const {
+    if (from >= leaves_) return std::nullopt;
+    return first(1, 0, leaves_, from, x);
+  }
+
+ private:
+  // In the subtree `i` over places [lo, hi).
+  std::optional<std::uint32_t> first(std::size_t i, std::size_t lo, std::size_t hi,
+                                     std::uint32_t from, std::int64_t x) const {
+    if (hi <= from || min_[i] > x) return std::nullopt;
+    if (hi - lo == 1) return static_cast<std::uint32_t>(lo);
+    const std::size_t mid = (lo + hi) / 2;
+    if (auto l = first(2 * i, lo, mid, from, x)) return l;
+    return first(2 * i + 1, mid, hi, from, x);
+  }
+  std::size_t leaves_ = 0;
+  std::vector<std::int64_t> min_;
+};
+
 class EasyBackfill final : public sim::Policy {
  public:
   std::string_view name() const override { return "easy-backfill"; }
@@ -36,18 +72,19 @@ class EasyBackfill final : public sim::Policy {
     sim::SimTime shadow = sim::SimTime::max();
     std::uint64_t extra_milli = 0;
     std::uint32_t head_type = sim::Demand::kAnyType;
-    ctx.pending().visit([&](sim::JobIndex j) {
+    using Step = sim::PendingQueue::Step;
+    ctx.pending().visit_resuming([&](sim::JobIndex j) -> Step {
       if (!reserved) {
         if (auto p = ctx.find_placement(j)) {
           start(ctx, j, std::move(*p));
-          return sim::Visit::kNext;
+          return {sim::Visit::kNext, std::nullopt};
         }
         const sim::Demand& head = ctx.demand(j);
-        if (head.gpu_milli == 0) return sim::Visit::kSkipShape;
+        if (head.gpu_milli == 0) return {sim::Visit::kSkipShape, std::nullopt};
         reserved = true;
         head_type = head.gpu_type;
         reserve(ctx, head, shadow, extra_milli);
-        return sim::Visit::kSkipShape;
+        return {sim::Visit::kSkipShape, std::nullopt};
       }
       // Behind the head. A job of a shape that does not fit ends the shape for this pass. A job
       // that fits but may not backfill (too long, too big for the extra GPUs) is passed over; the
@@ -57,26 +94,31 @@ class EasyBackfill final : public sim::Policy {
       const sim::Demand& d = ctx.demand(j);
       const bool competes = head_type == sim::Demand::kAnyType ||
                             d.gpu_type == sim::Demand::kAnyType || d.gpu_type == head_type;
-      const bool by_time =
-          !competes || d.gpu_milli == 0 || ctx.now() + estimated_runtime(ctx, j) <= shadow;
+      const bool by_time = !competes || d.gpu_milli == 0 || ctx.now() + estimate_of_[j] <= shadow;
       const bool by_extra = d.total_gpu_milli() <= extra_milli;
       if (!by_time && !by_extra) {
         const std::uint32_t shape = ctx.pending().shape_of(j);
-        // No job of the shape left is short enough, and its size stays above the extra GPUs
-        // (they only shrink in a pass): none of them can start in this pass.
-        if (ctx.now() + *estimates_[shape].begin() > shadow) return sim::Visit::kSkipShape;
+        // Every later job of the shape is too big for the extra GPUs too (they only shrink in a
+        // pass), so only those short enough for the shadow time can start: the pass goes on in
+        // the shape at the first of them, and ends the shape when there is none. The jobs in
+        // between would each have been passed over, changing nothing.
+        const std::int64_t longest = (shadow - ctx.now()).ms();
+        const std::optional<std::uint32_t> next =
+            longest < 0 ? std::nullopt : pending_[shape].first_at_most(place_[j] + 1, longest);
+        if (!next) return {sim::Visit::kSkipShape, std::nullopt};
         if (shape >= fits_.size()) fits_.resize(shape + 1, {0, 0});
-        if (fits_[shape].first == pass_ && fits_[shape].second == starts) return sim::Visit::kNext;
-        if (!ctx.find_placement(j)) return sim::Visit::kSkipShape;
+        const Step go_on{sim::Visit::kNext, by_place_[shape][*next]};
+        if (fits_[shape].first == pass_ && fits_[shape].second == starts) return go_on;
+        if (!ctx.find_placement(j)) return {sim::Visit::kSkipShape, std::nullopt};
         fits_[shape] = {pass_, starts};
-        return sim::Visit::kNext;
+        return go_on;
       }
       auto p = ctx.find_placement(j);
-      if (!p) return sim::Visit::kSkipShape;
+      if (!p) return {sim::Visit::kSkipShape, std::nullopt};
       if (!by_time) extra_milli -= d.total_gpu_milli();
       start(ctx, j, std::move(*p));
       ++starts;
-      return sim::Visit::kNext;
+      return {sim::Visit::kNext, std::nullopt};
     });
     follow(ctx);  // the engine forgets this pass's run changes when it returns
   }
@@ -90,22 +132,42 @@ class EasyBackfill final : public sim::Policy {
     const sim::JobRuntime& rt = ctx.runtime(j);
     return spec.walltime ? rt.last_start + *spec.walltime : rt.expected_end;
   }
-  // Per shape, the estimated runtimes of its pending jobs (kept from the engine's arrivals and
-  // this policy's starts; a pending job's estimate does not change while it waits).
+  // Per shape, the estimated runtimes of its pending jobs in queue order (kept from the engine's
+  // arrivals and this policy's starts; a pending job's estimate does not change while it waits).
+  // Every job of the workload has a fixed place in its shape's order (submission, then index:
+  // the queue's order), so a shape's pending estimates are a MinByPlace over those places.
   void track_arrivals(sim::SchedulingContext& ctx) {
-    if (estimate_of_.empty()) estimate_of_.assign(ctx.workload().jobs.size(), kOut);
+    if (estimate_of_.empty()) place_jobs(ctx);
     for (sim::JobIndex j : ctx.arrivals()) {
       if (estimate_of_[j] != kOut) continue;
-      const std::uint32_t shape = ctx.pending().shape_of(j);
-      if (shape >= estimates_.size()) estimates_.resize(shape + 1);
       estimate_of_[j] = estimated_runtime(ctx, j);
-      estimates_[shape].insert(estimate_of_[j]);
+      pending_[ctx.pending().shape_of(j)].set(place_[j], estimate_of_[j].ms());
     }
+  }
+  void place_jobs(sim::SchedulingContext& ctx) {
+    const std::size_t n = ctx.workload().jobs.size();
+    estimate_of_.assign(n, kOut);
+    std::vector<sim::JobIndex> order(n);
+    for (sim::JobIndex j = 0; j < n; ++j) order[j] = j;
+    auto before = [&](sim::JobIndex a, sim::JobIndex b) {
+      const auto ka = queue_key(ctx, a), kb = queue_key(ctx, b);
+      return ka < kb || (ka == kb && a < b);
+    };
+    if (!std::is_sorted(order.begin(), order.end(), before))
+      std::sort(order.begin(), order.end(), before);
+    place_.assign(n, 0);
+    for (sim::JobIndex j : order) {
+      const std::uint32_t shape = ctx.pending().shape_of(j);
+      if (shape >= by_place_.size()) by_place_.resize(shape + 1);
+      place_[j] = static_cast<std::uint32_t>(by_place_[shape].size());
+      by_place_[shape].push_back(j);
+    }
+    pending_.resize(by_place_.size());
+    for (std::size_t s = 0; s < by_place_.size(); ++s) pending_[s].resize(by_place_[s].size());
   }
   void start(sim::SchedulingContext& ctx, sim::JobIndex j, sim::Placement p) {
     if (estimate_of_[j] != kOut) {
-      auto& set = estimates_[ctx.pending().shape_of(j)];
-      set.erase(set.find(estimate_of_[j]));
+      pending_[ctx.pending().shape_of(j)].set(place_[j], MinByPlace::kNone);
       estimate_of_[j] = kOut;
     }
     ctx.start(j, std::move(p));
@@ -166,8 +228,10 @@ class EasyBackfill final : public sim::Policy {
   std::vector<sim::SimTime> key_;  // a running job's key in ends_, kOut when not there
   std::size_t seen_ = 0;           // run changes applied in this pass
   std::uint64_t pass_ = 0;
-  std::vector<std::multiset<sim::SimTime>> estimates_;  // per shape (track_arrivals)
-  std::vector<sim::SimTime> estimate_of_;               // a pending job's entry, kOut when none
+  std::vector<sim::SimTime> estimate_of_;  // a pending job's estimate, kOut when not pending
+  std::vector<std::uint32_t> place_;       // a job's place in its shape's order
+  std::vector<std::vector<sim::JobIndex>> by_place_;  // per shape: its jobs in queue order
+  std::vector<MinByPlace> pending_;  // per shape: pending estimates (ms) by place (track_arrivals)
   // Per shape: (pass, starts behind the head) when a job of it last fitted without starting.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> fits_;
 };

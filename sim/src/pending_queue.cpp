@@ -47,7 +47,8 @@ void PendingQueue::erase(JobIndex job) {
   --size_;
 }
 
-void PendingQueue::visit(const std::function<Visit(JobIndex)>& visitor, std::uint64_t epoch) {
+template <class Visitor>
+void PendingQueue::merge_shapes(Visitor& visitor, std::uint64_t epoch) {
   if (size_ == 0) return;
   struct Head {
     Entry entry;
@@ -64,14 +65,34 @@ void PendingQueue::visit(const std::function<Visit(JobIndex)>& visitor, std::uin
   while (!merge.empty()) {
     const Head h = merge.top();
     merge.pop();
-    const Visit v = visitor(h.entry.job);
-    if (v == Visit::kStop) return;
-    if (v == Visit::kSkipShape) continue;
+    const Step step = visitor(h.entry.job);
+    if (step.visit == Visit::kStop) return;
+    if (step.visit == Visit::kSkipShape) continue;
     // upper_bound works whether or not the visitor erased h.entry or inserted jobs.
     auto& set = shapes_[h.shape];
     auto it = set.upper_bound(h.entry);
+    if (step.resume) {
+      const JobIndex r = *step.resume;
+      const Entry at{key_[r], r};
+      if (shape_of_[r] != h.shape || !(h.entry < at)) {
+        throw std::logic_error(
+            "pending queue: a visit resumed at a job that is not a later job "
+            "of the same shape");
+      }
+      it = set.lower_bound(at);
+    }
     if (it != set.end()) merge.push(Head{*it, h.shape});
   }
+}
+
+void PendingQueue::visit(const std::function<Visit(JobIndex)>& visitor, std::uint64_t epoch) {
+  auto plain = [&](JobIndex j) { return Step{visitor(j), std::nullopt}; };
+  merge_shapes(plain, epoch);
+}
+
+void PendingQueue::visit_resuming(const std::function<Step(JobIndex)>& visitor,
+                                  std::uint64_t epoch) {
+  merge_shapes(visitor, epoch);
 }
 
 std::vector<JobIndex> PendingQueue::ordered() const {

@@ -122,6 +122,26 @@ TEST(Golden, EasyBackfillNeverDelaysTheHeadsReservation) {
   check(run(uniform_cluster(1, 4), w, "fifo-skip"), {{0, 100}, {292, 342}, {2, 92}, {92, 292}});
 }
 
+TEST(Golden, EasyBackfillFindsAShortJobBehindLongOnesOfItsShape) {
+  // One node of 4 GPUs; walltime = duration for all. The pass goes from a job too long to
+  // backfill straight to the next job of its shape short enough: the ones in between must still
+  // wait, and the short one must not.
+  //  j0 t=0  2 GPUs 100 s -> starts 0 (2 free left).
+  //  j1 t=1  4 GPUs  50 s -> head; shadow time 100 (j0's end), extra GPUs 0.
+  //  j2 t=2  2 GPUs 200 s -> fits, but 2+200 > 100: waits.
+  //  j3 t=3  2 GPUs 300 s -> likewise.
+  //  j4 t=4  2 GPUs  50 s -> same shape as j2 and j3, ends by 54 <= 100: backfilled 4..54.
+  //  At 100 j0 ends: j1 100..150; then j2 and j3 together 150..350 and 150..450.
+  sim::Workload w;
+  add_job(w, 0, 100, 2, 1, 100);
+  add_job(w, 1, 50, 4, 1, 50);
+  add_job(w, 2, 200, 2, 1, 200);
+  add_job(w, 3, 300, 2, 1, 300);
+  add_job(w, 4, 50, 2, 1, 50);
+  check(run(uniform_cluster(1, 4), w, "easy-backfill"),
+        {{0, 100}, {100, 150}, {150, 350}, {150, 450}, {4, 54}});
+}
+
 TEST(Golden, GangNeedsAllItsNodesAtOnce) {
   // Two nodes of 4 GPUs. j0 (t=0, 1 task x 4 GPUs, 60 s) takes a node. j1 (t=1, 2 tasks x 4
   // GPUs) needs both nodes: it starts when j0 ends, 60..90. It spans 2 nodes.

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -53,6 +54,17 @@ class PendingQueue {
   // of the pass, as if their head had been visited and answered kSkipShape.
   void visit(const std::function<Visit(JobIndex)>& visitor, std::uint64_t epoch = kNoEpoch);
 
+  // A visitor's answer that can also say where its job's shape goes on: `resume`, a later job of
+  // the same shape, makes the pass go on in that shape from it (or, when it is no longer pending,
+  // from the next pending job after it), passing over the jobs in between as if each had
+  // answered kNext. A visitor that knows which later jobs of a shape could matter (easy-backfill:
+  // only those short enough for its reservation) then pays for those, not the whole shape.
+  struct Step {
+    Visit visit = Visit::kNext;
+    std::optional<JobIndex> resume;
+  };
+  void visit_resuming(const std::function<Step(JobIndex)>& visitor, std::uint64_t epoch = kNoEpoch);
+
   // Fit memo: the head of `shape` found no placement while the cluster's release epoch was
   // `epoch`. Until the epoch changes no job of the shape can be placed (Placer's contract).
   static constexpr std::uint64_t kNoEpoch = 0;
@@ -69,6 +81,8 @@ class PendingQueue {
     JobIndex job;
     bool operator<(const Entry& o) const { return key < o.key || (key == o.key && job < o.job); }
   };
+  template <class Visitor>
+  void merge_shapes(Visitor& visitor, std::uint64_t epoch);
   std::vector<std::uint32_t> shape_of_;
   std::vector<QueueKey> key_;
   std::vector<bool> in_queue_;
