@@ -27,6 +27,7 @@ struct SimulateArgs {
   bool seed_set = false;
   unsigned threads = 0;
   bool strict = false, quiet = false;
+  double progress_every = 30;  // seconds between progress lines when stderr is not a terminal
 };
 
 std::stop_source* g_stop = nullptr;
@@ -34,33 +35,41 @@ extern "C" void on_sigint(int) {
   if (g_stop) g_stop->request_stop();
 }
 
+// Progress of a run on stderr: on a terminal one line redrawn every 200 ms; otherwise (a log, a
+// batch job) a line every `every` seconds, the first after `every` seconds, so short runs print
+// none and a long one shows in its log that it is alive and when it should end.
 class ProgressLine {
  public:
-  explicit ProgressLine(bool enabled)
-      : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  enum class Mode { kOff, kTerminal, kLog };
+  ProgressLine(Mode mode, double every)
+      : mode_(mode), every_(every), start_(std::chrono::steady_clock::now()), last_(start_) {}
   void update(std::uint64_t done, std::uint64_t total) {
-    if (!enabled_ || total == 0) return;
+    if (mode_ == Mode::kOff || total == 0) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(200) && done < total) return;
+    const double since_last = std::chrono::duration<double>(now - last_).count();
+    if (mode_ == Mode::kTerminal && since_last < 0.2 && done < total) return;
+    if (mode_ == Mode::kLog && since_last < every_) return;
     last_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     const double frac = static_cast<double>(done) / static_cast<double>(total);
     std::string eta = frac > 0.01 ? fmt::format(", ~{:.0f} s left", elapsed / frac - elapsed) : "";
-    std::fprintf(stderr, "\r  %5.1f%%  %llu/%llu jobs, %.1f s%s   ", 100.0 * frac,
+    std::fprintf(stderr, "%s  %5.1f%%  %llu/%llu jobs, %.1f s%s%s",
+                 mode_ == Mode::kTerminal ? "\r" : "", 100.0 * frac,
                  static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
-                 elapsed, eta.c_str());
+                 elapsed, eta.c_str(), mode_ == Mode::kTerminal ? "   " : "\n");
     std::fflush(stderr);
     shown_ = true;
   }
   ~ProgressLine() {
-    if (shown_) std::fprintf(stderr, "\n");
+    if (shown_ && mode_ == Mode::kTerminal) std::fprintf(stderr, "\n");
   }
 
  private:
-  bool enabled_;
+  Mode mode_;
+  double every_;
   bool shown_ = false;
   std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_{};
+  std::chrono::steady_clock::time_point last_;
 };
 
 std::string pct_change(double base, double v) {
@@ -133,7 +142,10 @@ int simulate(const SimulateArgs& sim_) {
   std::vector<scenario::PolicyRun> runs;
   phase_start = Clock::now();
   {
-    ProgressLine line(tty);
+    ProgressLine line(sim_.quiet ? ProgressLine::Mode::kOff
+                      : tty      ? ProgressLine::Mode::kTerminal
+                                 : ProgressLine::Mode::kLog,
+                      sim_.progress_every);
     runs = scenario::run_scenario(
         s, ctx, sim_.threads, [&](std::uint64_t d, std::uint64_t t) { line.update(d, t); },
         stop.get_token());
@@ -255,6 +267,10 @@ Command add_simulate(CLI::App& app) {
   c->add_option("--threads", a.threads, "Policies run at once (default: all cores)");
   c->add_flag("--strict", a.strict, "Any dropped or adjusted trace row is an error");
   c->add_flag("-q,--quiet", a.quiet, "No progress line and no table");
+  c->add_option("--progress-every", a.progress_every,
+                "When stderr is not a terminal (a log), print progress every SECONDS")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
   return {c, [args]() { return simulate(*args); }};
 }
 

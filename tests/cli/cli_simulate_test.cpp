@@ -42,6 +42,24 @@ TEST(CliSimulate, ExampleWritesEveryOutputAndSaysWhichPolicyDidBest) {
   EXPECT_TRUE(std::filesystem::exists(tmp / "out" / "comparison.csv"));
 }
 
+TEST(CliSimulate, ALogGetsAProgressLineEveryFewSecondsOfARun) {
+  // The test's stderr is a pipe, as a batch job's log is: progress comes as plain lines, one per
+  // --progress-every seconds of the run (default 30: none for a run this short).
+  TempDir tmp;
+  const std::string base =
+      cli() + " simulate " + (source_dir() / "examples/scenario.json").string() + " --threads 1";
+  const auto quiet_log = run_command(base + " -o " + (tmp / "a").string());
+  ASSERT_EQ(quiet_log.exit_code, 0) << quiet_log.output;
+  EXPECT_EQ(quiet_log.output.find("jobs, "), std::string::npos) << quiet_log.output;
+  const auto r = run_command(base + " --progress-every 0.001 -o " + (tmp / "b").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("100.0%  1500/1500 jobs, "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find('\r'), std::string::npos) << "no terminal redraws in a log";
+  const auto bad = run_command(base + " --progress-every 0 -o " + (tmp / "c").string());
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("--progress-every"), std::string::npos) << bad.output;
+}
+
 TEST(CliSimulate, SameSeedGivesByteIdenticalOutputs) {
   TempDir tmp;
   const std::string base =
