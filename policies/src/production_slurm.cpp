@@ -520,24 +520,22 @@ class Slurm final : public sim::Policy {
   // The earliest of the pass's candidate start times (now, a running job's end, a reservation's
   // end, up to the horizon) at which one task of `per` fits on the node for `limit`, if it is
   // before `before`. Availability only grows at those instants, so they are the ones to test;
-  // those before `from` (known to fail, see the one-task search) and those before the time a
-  // failed test proves free of a fit (tasks_at's `zero_until`) are skipped.
+  // those before the time a failed test proves free of a fit (tasks_at's `zero_until`) are
+  // skipped.
   std::optional<std::int64_t> earliest_on(const NodePlan& n, std::int64_t now, std::int64_t horizon,
                                           std::int64_t limit, const Amount& per,
-                                          std::optional<std::int64_t> before,
-                                          std::int64_t from) const {
-    std::int64_t zero_until = std::max(now, from);
+                                          std::optional<std::int64_t> before) const {
+    std::int64_t zero_until = now;
     auto fits = [&](std::int64_t t) {
       if (t < zero_until) return false;
       return tasks_at(n, t, t + limit, per, 1, &zero_until) > 0;
     };
     if (fits(now)) return now;
-    // The release times and the candidate hold ends after now and from `from` on, both sorted,
-    // merged in increasing order.
-    const std::int64_t after = std::max(now + 1, from);
-    auto r = std::lower_bound(n.releases.begin(), n.releases.end(), after,
-                              [](const Event& e, std::int64_t x) { return e.t < x; });
-    auto h = std::lower_bound(n.ends.begin(), n.ends.end(), after);
+    // The release times and the candidate hold ends, both sorted, merged in increasing order.
+    auto r = n.releases.begin();
+    auto h = n.ends.begin();
+    while (r != n.releases.end() && r->t <= now) ++r;
+    while (h != n.ends.end() && *h <= now) ++h;
     while (true) {
       const bool from_r = r != n.releases.end() && (h == n.ends.end() || r->t <= *h);
       if (!from_r && h == n.ends.end()) break;
@@ -718,17 +716,6 @@ class Slurm final : public sim::Policy {
     // availability only shrinks, and a longer window over more tasks needs more. Times added to
     // the candidates after it (a reservation's end, `seq` counts them) were not tested by it.
     std::map<ShapeKey, std::vector<GangTried>> tried;
-    // Per shape, the last one-task job the pass searched for (see the one-task search).
-    std::map<ShapeKey, GangTried> lead;
-    // The reservation ends added to the candidate times, as (end, its number in `added`) with
-    // the ends increasing (an end drops those before it that are no earlier): the earliest end
-    // added after the k-th is that of the first entry numbered above k.
-    ends_added_.clear();
-    auto earliest_end_added_after = [&](std::uint32_t k) {
-      auto it = std::upper_bound(ends_added_.begin(), ends_added_.end(), k,
-                                 [](std::uint32_t x, const auto& e) { return x < e.second; });
-      return it == ends_added_.end() ? kNever : it->first;
-    };
     std::vector<GangTried> rules;  // the entries that apply to the gang under test (see below)
     // Per partition and task shape (as `tried`), what holds do not change, made when the pass
     // tests the first job of the shape: its nodes by the first time a task fits there with no
@@ -793,25 +780,12 @@ class Slurm final : public sim::Policy {
         // candidate time of the partition times every node. Nodes are visited by the first
         // time a task of the shape fits there with no holds; none fits before, so once that
         // time is no earlier than the best start found, no later node can improve on it.
-        //
-        // What an earlier one-task job of the shape with as short a limit or shorter found
-        // bounds the search (`lead`): it failed at every candidate time before its start (all of
-        // them, kNever, when it found none), and holds are only added during a pass, so this
-        // job fails there too, except at candidate times added since (the ends of later
-        // reservations, the earliest of them from `ends_added_`).
-        std::int64_t from = now;
-        if (auto it = lead.find(key); it != lead.end() && it->second.limit <= limit) {
-          const GangTried& g = it->second;
-          from = std::max(now, std::min(g.earliest, earliest_end_added_after(g.seq)));
-        }
         for (const auto& [first, n] : fits.order) {
           if (first == kNever || (begin_at && first >= *begin_at)) break;
-          if (from == kNever) break;
-          if (auto t = earliest_on(plan[n], now, horizon, limit, per, begin_at, from))
+          if (auto t = earliest_on(plan[n], now, horizon, limit, per, begin_at))
             begin_at = begin_at ? std::min(*begin_at, *t) : *t;
-          if (begin_at == from) break;  // no node can do better
+          if (begin_at == now) break;
         }
-        lead[key] = {1, limit, begin_at ? *begin_at : kNever, added};
       }
       if (d.tasks > 1) {  // a gang: count tasks over the nodes at each candidate time
         if (!fits.have_bound) {
@@ -945,8 +919,6 @@ class Slurm final : public sim::Policy {
       if (end <= horizon) {
         // After any equal time, which stays (unique keeps the first): it was there earlier.
         ++added;
-        while (!ends_added_.empty() && ends_added_.back().first >= end) ends_added_.pop_back();
-        ends_added_.emplace_back(end, added);
         times.insert(std::upper_bound(times.begin(), times.end(), Candidate{end, added}, by_time),
                      {end, added});
         times.erase(std::unique(times.begin(), times.end(), same_time), times.end());
@@ -963,8 +935,7 @@ class Slurm final : public sim::Policy {
   std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: a gang's bound
   std::vector<std::uint32_t> release_seen_;  // per node; backfill_pass's scratch
   std::vector<std::int64_t> zero_until_;     // backfill_pass's scratch (a gang's, see there)
-  std::vector<std::pair<std::int64_t, std::uint32_t>> ends_added_;  // backfill_pass's scratch
-  std::vector<std::vector<Event>> deltas_;  // backfill_pass's release events (reused)
+  std::vector<std::vector<Event>> deltas_;   // backfill_pass's release events (reused)
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
   std::vector<std::uint32_t> first_gpu_;
