@@ -124,7 +124,6 @@ int simulate(const SimulateArgs& sim_) {
   auto phase_start = Clock::now();
   scenario::RunContext ctx = scenario::load_workload(s);
   const double import_s = since(phase_start);
-  const bool tty = !sim_.quiet && ::isatty(STDERR_FILENO);
   if (!sim_.quiet) {
     std::uint64_t gpus = 0;
     for (const auto& p : s.cluster.pools) gpus += std::uint64_t{p.gpus_per_node} * p.nodes;
@@ -142,9 +141,9 @@ int simulate(const SimulateArgs& sim_) {
   std::vector<scenario::PolicyRun> runs;
   phase_start = Clock::now();
   {
-    ProgressLine line(sim_.quiet ? ProgressLine::Mode::kOff
-                      : tty      ? ProgressLine::Mode::kTerminal
-                                 : ProgressLine::Mode::kLog,
+    ProgressLine line(sim_.quiet                ? ProgressLine::Mode::kOff
+                      : ::isatty(STDERR_FILENO) ? ProgressLine::Mode::kTerminal
+                                                : ProgressLine::Mode::kLog,
                       sim_.progress_every);
     runs = scenario::run_scenario(
         s, ctx, sim_.threads, [&](std::uint64_t d, std::uint64_t t) { line.update(d, t); },
