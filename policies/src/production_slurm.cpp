@@ -774,6 +774,12 @@ class Slurm final : public sim::Policy {
       const ShapeKey key{p, d.gpu_type, per.gpus, per.cpu, per.mem};
       FirstFits& fits = shapes[key];
       if (fits.order.empty()) fits = first_fits(nodes, d, per, now, horizon);
+      // A job the pass will not reserve for (its partition has bf_job_part_count_reserve
+      // reservations already) can only start now: when it could start later does not matter,
+      // so only now is searched.
+      const bool reserves =
+          cfg_.bf_job_part_count_reserve == 0 || reserved[p] < cfg_.bf_job_part_count_reserve;
+      const std::int64_t until = reserves ? horizon : now;
       if (d.tasks == 1) {
         // One task: the earliest candidate time is the earliest over nodes of each node's own
         // (at now, or where something on it ends), which costs the node's events, not every
@@ -781,8 +787,8 @@ class Slurm final : public sim::Policy {
         // time a task of the shape fits there with no holds; none fits before, so once that
         // time is no earlier than the best start found, no later node can improve on it.
         for (const auto& [first, n] : fits.order) {
-          if (first == kNever || (begin_at && first >= *begin_at)) break;
-          if (auto t = earliest_on(plan[n], now, horizon, limit, per, begin_at))
+          if (first == kNever || first > until || (begin_at && first >= *begin_at)) break;
+          if (auto t = earliest_on(plan[n], now, until, limit, per, begin_at))
             begin_at = begin_at ? std::min(*begin_at, *t) : *t;
           if (begin_at == now) break;
         }
@@ -839,7 +845,7 @@ class Slurm final : public sim::Policy {
         // hold nothing before then (tasks_at's zero_until).
         for (const Candidate& cand : times) {
           const std::int64_t t = cand.t;
-          if (t > horizon) break;
+          if (t > until) break;
           while (next < fits.bound_at.size() && fits.bound_at[next] <= t) ++next;
           while (open < fits.order.size() && fits.order[open].first <= t) {
             if (zero_until_.size() <= open) zero_until_.resize(open + 1);
@@ -860,7 +866,9 @@ class Slurm final : public sim::Policy {
             break;
           }
         }
-        shape_tried.push_back({d.tasks, limit, begin_at ? *begin_at : kNever, added});
+        // (Searched up to `until` only: in vain, it rules out the times up to there.)
+        shape_tried.push_back(
+            {d.tasks, limit, begin_at ? *begin_at : (reserves ? kNever : until + 1), added});
       }
       if (!begin_at) return true;
       const std::int64_t end = *begin_at + limit;

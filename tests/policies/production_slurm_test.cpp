@@ -86,6 +86,36 @@ TEST(Slurm, BackfillStartsAShortJobWithoutDelayingTheReservation) {
   EXPECT_EQ(b.start(3), 30);
 }
 
+// Two nodes with 4 GPUs each (low-latency settings). A (4 GPUs, 1000 s) and Z (2 GPUs, 500 s)
+// start at 0 on different nodes. B (a gang of 2 x 4 GPUs, 100 s) at 1 cannot start: backfill
+// reserves 1000..1100 on both nodes. C (4 GPUs, 400 s) at 2 cannot start (2 GPUs idle); its
+// earliest start is Z's end, 500, on Z's node, and it ends by 900 < 1000. E (2 GPUs, 800 s)
+// at 3 fits the 2 idle GPUs now but would run to 803, into C's reservation.
+// Slurm's default bf_job_part_count_reserve 0 reserves for C too: C starts at 500, B at 1000,
+// and E, which fits nowhere before B's reservation ends, at 1100.
+// With bf_job_part_count_reserve 1 only B holds a reservation: E starts at 3 (it ends before
+// B's), and C, which no longer fits by 1000 once E holds half of Z's node, starts after B, 1100.
+TEST(Slurm, ReservationCountLetsALaterJobStartAheadOfAnUnreservedOne) {
+  sim::Workload w;
+  add_job(w, 0, 1000, 4);
+  add_job(w, 0, 500, 2);
+  add_job(w, 1, 100, 4, 2);
+  add_job(w, 2, 400, 4);
+  add_job(w, 3, 800, 2);
+  const auto all = run(uniform_cluster(2, 4), w, "slurm", low_latency());
+  EXPECT_EQ(all.start(0), 0);
+  EXPECT_EQ(all.start(1), 0);
+  EXPECT_EQ(all.start(3), 500);
+  EXPECT_EQ(all.start(2), 1000);
+  EXPECT_EQ(all.start(4), 1100);
+  nlohmann::json one = low_latency();
+  one["bf_job_part_count_reserve"] = 1;
+  const auto easy = run(uniform_cluster(2, 4), w, "slurm", one);
+  EXPECT_EQ(easy.start(4), 3);
+  EXPECT_EQ(easy.start(2), 1000);
+  EXPECT_EQ(easy.start(3), 1100);
+}
+
 // One node with 6 GPUs. R0 (4 GPUs, 0..100) and R1 (2 GPUs, 0..1000) fill it. At 1, 2, 3 arrive
 // J1 (1 GPU, 50 s), J2 (4 GPUs, 50 s), J3 (1 GPU, 50 s, priority 10). sched/builtin.
 // Plain FIFO (all weights 0): at 100, J1 starts (3 GPUs left), J2 does not fit and blocks J3;
