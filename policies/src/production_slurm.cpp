@@ -925,11 +925,12 @@ class Slurm final : public sim::Policy {
       }
       ++reserved[p];
       if (end <= horizon) {
-        // After any equal time, which stays (unique keeps the first): it was there earlier.
+        // A new time only: an equal one stays as it is (it was there earlier). `times` is
+        // sorted without repeats, so only the time before the insertion point can equal it.
         ++added;
-        times.insert(std::upper_bound(times.begin(), times.end(), Candidate{end, added}, by_time),
-                     {end, added});
-        times.erase(std::unique(times.begin(), times.end(), same_time), times.end());
+        const auto at =
+            std::upper_bound(times.begin(), times.end(), Candidate{end, added}, by_time);
+        if (at == times.begin() || std::prev(at)->t != end) times.insert(at, {end, added});
       }
       return true;
     });
