@@ -1,6 +1,5 @@
 #include <fmt/format.h>
 #include <unistd.h>
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -117,10 +116,6 @@ int simulate(const SimulateArgs& sim_) {
   }
   scenario::validate(s, problems);
   problems.throw_if_any();
-  // Progress reports every 1,024 events: the engine's default, 65,536, can be minutes apart
-  // under a policy whose passes are slow (`slurm` at 1M jobs); between lines a report only
-  // reads the clock. The results do not depend on it.
-  s.options.progress_every = std::min<std::uint64_t>(s.options.progress_every, 1024);
 
   using Clock = std::chrono::steady_clock;
   auto since = [](Clock::time_point t) {

@@ -76,7 +76,6 @@ void RunController::work(std::stop_token stop, scenario::Scenario s) {
   RunOutcome out;
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    s.options.progress_every = std::min<std::uint64_t>(s.options.progress_every, 2048);
     const scenario::RunContext ctx = scenario::load_workload(s);
     total_ = ctx.workload.jobs.size() * s.policies.size();
     phase_ = 1;

@@ -910,8 +910,7 @@ class Slurm final : public sim::Policy {
         m.give_back(part, placement);
         // The plan said yes but GPUs are shared differently: reserve from the next time on.
       }
-      if (cfg_.bf_job_part_count_reserve > 0 && reserved[p] >= cfg_.bf_job_part_count_reserve)
-        return true;
+      if (!reserves) return true;
       // Reserve: at the start time, pack onto the nodes in order. Only nodes where a task fits
       // by then with no holds can take one.
       std::uint32_t left = d.tasks;
