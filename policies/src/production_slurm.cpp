@@ -600,6 +600,19 @@ class Slurm final : public sim::Policy {
     return most <= 1 ? 1 : std::min(most, fit_count(a, per));
   }
 
+  // All a node can ever have idle in the pass (idle now plus every release): held, it leaves
+  // no room for any task.
+  static Amount whole_node(const NodePlan& n) {
+    Amount a = n.base;
+    if (!n.releases.empty()) {
+      const Amount& r = n.releases.back().a;  // cumulative
+      a.gpus += r.gpus;
+      a.cpu += r.cpu;
+      a.mem += r.mem;
+    }
+    return a;
+  }
+
   // Does one task of `per` fit in `a`? (fit_count(a, per) > 0 without dividing.)
   static bool fits_one(const Amount& a, const Amount& per) {
     return (per.gpus <= 0 || a.gpus >= per.gpus) && (per.cpu <= 0 || a.cpu >= per.cpu) &&
@@ -912,14 +925,18 @@ class Slurm final : public sim::Policy {
       }
       if (!reserves) return true;
       // Reserve: at the start time, pack onto the nodes in order. Only nodes where a task fits
-      // by then with no holds can take one.
+      // by then with no holds can take one. A reservation takes its nodes whole for its window:
+      // Slurm's backfill map records which nodes are free when, not how much of each
+      // (backfill.c, `_add_reservation` of the job's selected nodes), so no later job of the
+      // pass is placed on them then, even where GPUs are left over. (Observed on the local
+      // Slurm 22.05: tests/calibrate/data/whole-node-run.)
       std::uint32_t left = d.tasks;
       for (std::uint32_t n : nodes) {
         if (left == 0) break;
         if (fits.first_at[n] > *begin_at) continue;
         const std::int64_t k = tasks_at(plan[n], *begin_at, end, per, left);
         if (k <= 0) continue;
-        add_hold(plan[n], *begin_at, end, {per.gpus * k, per.cpu * k, per.mem * k}, end <= horizon);
+        add_hold(plan[n], *begin_at, end, whole_node(plan[n]), end <= horizon);
         left -= static_cast<std::uint32_t>(k);
       }
       ++reserved[p];

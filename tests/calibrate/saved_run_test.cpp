@@ -156,6 +156,30 @@ TEST(ProfileCheck, AProfileFittedOnOneRunIsCloserOnAnotherRunThanTheUnfittedMode
             c.defaults.policy_params.at("sched_tick_phase"));
 }
 
+// data/whole-node-run/: a live run on the local 2 x 8 GPU Slurm 22.05 (`orrery calibrate slurm
+// --local 2:8:a100 --min-duration 1 --no-fit`, its profile.json is the unfitted model) of five
+// jobs made to tell whole-node reservations from per-GPU ones (submit s, GPUs, sleep s, limit
+// min): A1 0, 8, 100, 2 (n1, planned to end at ~121); A2 30, 6, 105, 2 (n2, planned ~151, 2 GPUs
+// idle); B 35, 4, 30, 1 (reserved on n1 from ~121); C 36, 4, 30, 1; E 37, 2, 150, 3. Per GPU, C
+// would be reserved beside B on n1 and E (2 GPUs, 180 s) would start at once on n2's idle GPUs.
+// Slurm reserves n1 whole for B, so C is reserved on n2 from ~151 and E, whose window overlaps
+// that, waits: it started with B and C when A1 ended (observed 101.0 s, 64 s after submission).
+TEST(SavedRun, ReservationsTakeWholeNodesAsOnTheLiveCluster) {
+  const SavedSlurmRun r = load_saved_slurm_run((kData / "whole-node-run").string());
+  const CalibrationProfile p =
+      CalibrationProfile::load((kData / "whole-node-run" / "profile.json").string());
+  const ProfileCheck c = check_profile(r, p);
+  ASSERT_EQ(c.jobs_defaults.size(), 5U);
+  for (const JobComparison& j : c.jobs_defaults) {
+    ASSERT_TRUE(j.observed_start_s && j.simulated_start_s) << j.id;
+    // Within the scheduler's one-second tick of what the live cluster did.
+    EXPECT_NEAR(*j.simulated_start_s, *j.observed_start_s, 1.5) << j.id;
+  }
+  const JobComparison& e = c.jobs_defaults.back();
+  ASSERT_EQ(e.id, "E");
+  EXPECT_GT(*e.simulated_start_s, e.submit_s + 60) << "E was backfilled beside a reservation";
+}
+
 TEST(SavedRun, NamesTheMissingFile) {
   test::TempDir tmp;
   copy_run(tmp / "run");

@@ -86,6 +86,30 @@ TEST(Slurm, BackfillStartsAShortJobWithoutDelayingTheReservation) {
   EXPECT_EQ(b.start(3), 30);
 }
 
+// A backfill reservation takes its nodes whole (Slurm's backfill map is of nodes; the live run in
+// tests/calibrate/data/whole-node-run is this workload). Two nodes with 8 GPUs each. A1 (8 GPUs,
+// 100 s, limit 120) starts at 0 on n1, A2 (6 GPUs, 105 s, limit 120) at 30 on n2. At 35 B
+// (4 GPUs, 30 s, limit 60) cannot start; backfill reserves n1 for it over 120..180 (A1's limit).
+// C (4 GPUs, limit 60) at 36: n1 is B's until 180, n2 frees at 150 (A2's limit): C is reserved
+// n2 over 150..210. E (2 GPUs, 150 s, limit 180) at 37 fits n2's 2 idle GPUs now, but its run
+// would reach into C's reservation, so it is not started (per GPU, it would have been: n2 has
+// 8 GPUs at 150, C takes 4). A1 ends at 100: the main scheduler starts B and C on n1, and E,
+// on n2's 2 GPUs.
+TEST(Slurm, AReservationTakesItsNodesWhole) {
+  sim::Workload w;
+  add_job(w, 0, 100, 8, 1, 120);
+  add_job(w, 30, 105, 6, 1, 120);
+  add_job(w, 35, 30, 4, 1, 60);
+  add_job(w, 36, 30, 4, 1, 60);
+  add_job(w, 37, 150, 2, 1, 180);
+  const auto r = run(uniform_cluster(2, 8), w, "slurm", low_latency());
+  EXPECT_EQ(r.start(0), 0);
+  EXPECT_EQ(r.start(1), 30);
+  EXPECT_EQ(r.start(2), 100);
+  EXPECT_EQ(r.start(3), 100);
+  EXPECT_EQ(r.start(4), 100);
+}
+
 // Two nodes with 4 GPUs each (low-latency settings). A (4 GPUs, 1000 s) and Z (2 GPUs, 500 s)
 // start at 0 on different nodes. B (a gang of 2 x 4 GPUs, 100 s) at 1 cannot start: backfill
 // reserves 1000..1100 on both nodes. C (4 GPUs, 400 s) at 2 cannot start (2 GPUs idle); its
