@@ -172,7 +172,9 @@ TEST(SavedRun, ReservationsTakeWholeNodesAsOnTheLiveCluster) {
   ASSERT_EQ(c.jobs_defaults.size(), 5U);
   for (const JobComparison& j : c.jobs_defaults) {
     ASSERT_TRUE(j.observed_start_s && j.simulated_start_s) << j.id;
-    // Within the scheduler's one-second tick of what the live cluster did.
+    // Within one tick of the live cluster: its backfill loop started jobs in two cycles only,
+    // too few to measure the loop's phase (3 are needed), so the replay's backfill ticks fall
+    // on whole seconds; A1 starts 0.97 s early and the jobs after it follow.
     EXPECT_NEAR(*j.simulated_start_s, *j.observed_start_s, 1.5) << j.id;
   }
   const JobComparison& e = c.jobs_defaults.back();
