@@ -776,8 +776,11 @@ class Slurm final : public sim::Policy {
     std::uint32_t tested = 0;
     walk_queue(ctx, [&](sim::JobIndex j) {
       if (tested >= cfg_.bf_max_job_test) return false;
-      ++tested;
+      // A job that can never run in its partition is dropped before Slurm's will-run test,
+      // so it does not count against bf_max_job_test (backfill.c counts a job when it first
+      // reaches the select plugin; docs/slurm-backfill.md).
       if (!fits_partition(ctx, j)) return true;
+      ++tested;
       const std::uint32_t p = part_of_[j];
       const sim::Demand& d = ctx.demand(j);
       const Amount per = task_amount(d);

@@ -110,6 +110,33 @@ TEST(Slurm, AReservationTakesItsNodesWhole) {
   EXPECT_EQ(r.start(4), 100);
 }
 
+// bf_max_job_test counts the jobs backfill tests for a start, not those that can never run in
+// their partition. Partition "small" (the default) is pool a, one node with 4 GPUs; pool b, one
+// node with 8, is partition "big". R (2 GPUs, 100 s) runs from 0; B (4 GPUs, 10 s) at 1 cannot
+// start and blocks the main scheduler; X (8 GPUs) at 2 can never run in "small"; S (1 GPU, 10 s)
+// at 3 fits the 2 idle GPUs and ends long before B's reservation at 100. With bf_max_job_test 2,
+// backfill tests B and S (X is passed over uncounted) and starts S at 3; counting X, it would
+// never reach S, which would start after B, at 110.
+TEST(Slurm, AJobThatCanNeverRunDoesNotCountAgainstTheBackfillDepth) {
+  sim::ClusterSpec c = uniform_cluster(1, 4);
+  c.pools[0].name = "a";
+  c.pools.push_back(c.pools[0]);
+  c.pools[1].name = "b";
+  c.pools[1].gpus_per_node = 8;
+  sim::Workload w;
+  add_job(w, 0, 100, 2, 1, 100);
+  add_job(w, 1, 10, 4, 1, 10);
+  add_job(w, 2, 10, 8, 1, 10);
+  add_job(w, 3, 10, 1, 1, 10);
+  nlohmann::json params = low_latency();
+  params["partitions"] = {{{"PartitionName", "small"}, {"Nodes", "a"}, {"Default", "YES"}},
+                          {{"PartitionName", "big"}, {"Nodes", "b"}}};
+  params["bf_max_job_test"] = 2;
+  const auto r = run(c, w, "slurm", params);
+  EXPECT_EQ(r.start(1), 100);
+  EXPECT_EQ(r.start(3), 3);
+}
+
 // Two nodes with 4 GPUs each (low-latency settings). A (4 GPUs, 1000 s) and Z (2 GPUs, 500 s)
 // start at 0 on different nodes. B (a gang of 2 x 4 GPUs, 100 s) at 1 cannot start: backfill
 // reserves 1000..1100 on both nodes. C (4 GPUs, 400 s) at 2 cannot start (2 GPUs idle); its
