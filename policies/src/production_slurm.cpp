@@ -18,14 +18,18 @@
 // batch_sched_delay after its previous run, testing default_queue_depth jobs; every
 // sched_interval it tests the whole queue. It starts jobs in priority order and, once a job of a
 // partition cannot start, starts no later job of that partition. Backfill (SchedulerType
-// sched/backfill) runs every bf_interval (phase bf_phase) after a change: it walks up to
-// bf_max_job_test jobs in priority order over a per-node plan of when running jobs end (their time
-// limit: the job's walltime, else the partition's DefaultTime or MaxTime, else the job's actual
-// run time as an oracle), rounded up to bf_resolution and looking bf_window ahead; a job that
-// can start now without touching an earlier job's reservation starts; otherwise it gets a
-// reservation at its earliest start (for the first bf_job_part_count_reserve jobs of each
-// partition; 0, Slurm's default, reserves for every job tested, which is conservative
-// backfilling; 1 is EASY backfilling). Placement is best fit on the partition's nodes (fewest
+// sched/backfill) runs every bf_interval (phase bf_phase) after a change and follows Slurm
+// 22.05's backfill (docs/slurm-backfill.md): it walks up to bf_max_job_test jobs in priority order
+// over a map of which nodes earlier jobs of the pass have reserved when (whole nodes, up to
+// bf_window ahead, at most bf_node_space_size slices); each job's will-run tests the nodes free in
+// the map over its window against the usage of running jobs (they end by their time limit: the
+// job's walltime, else the partition's DefaultTime or MaxTime, else the job's actual run time as
+// an oracle), removing them in 30 s-aligned, doubling batches of their ends and answering the
+// last end of the first batch after which the job fits; a job that fits now starts; otherwise it
+// retries from a later map boundary where more nodes come free, or gets a reservation rounded
+// down to bf_resolution (for the first bf_job_part_count_reserve jobs of each partition; 0,
+// Slurm's default, reserves for every job tested, which is conservative backfilling; 1 is EASY
+// backfilling). Placement is best fit on the partition's nodes (fewest
 // idle GPUs, then least idle CPU), as select/cons_tres packs.
 // Simplifications (docs/policies.md): jobs are not killed at their time limit (the engine has no
 // kill; estimates use the limit); the plan counts a shared-GPU task as a whole GPU; the
@@ -81,6 +85,10 @@ struct SlurmConfig {
   SimTime bf_window = SimTime::from_seconds(1440 * 60.0);
   std::uint32_t bf_max_job_test = 500;
   std::uint32_t bf_job_part_count_reserve = 0;
+  std::uint32_t bf_node_space_size = 500;  // default: bf_max_job_test
+  SimTime bf_window_linear = SimTime::zero();
+  // Epoch time at simulated time 0, modulo the will-run's 30 s batches (only that matters).
+  SimTime epoch_offset = SimTime::zero();
 };
 
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
@@ -431,6 +439,16 @@ class Slurm final : public sim::Policy {
   }
 
   // --- backfill ---
+  // A pass follows Slurm 22.05's sched/backfill with select/cons_tres (docs/slurm-backfill.md
+  // describes the algorithm from its source and every difference we know of):
+  // - the backfill map (`node_space`): time slices, each with the set of nodes not taken by a
+  //   reservation of this pass; a reservation takes its nodes whole for its window;
+  // - per job, a search that tests a node set (the partition's nodes free in the map over the
+  //   job's window from `start_res`) with the select plugin's will-run, and retries from a later
+  //   map boundary where more nodes come free (`later_start`);
+  // - the will-run: the job fits now on current usage, or it removes running jobs in batches of
+  //   their ends (30 s-aligned, doubling) and answers the last end of the first batch after which
+  //   the job fits.
   struct Amount {
     std::int64_t gpus = 0, cpu = 0, mem = 0;
   };
@@ -438,59 +456,20 @@ class Slurm final : public sim::Policy {
     std::int64_t t;
     Amount a;
   };
-  // What the pass's holds (reservations and backfilled starts) take from a node over time, as a
-  // step function: `held[i].a` is held from held[i].t until the next breakpoint (nothing before
-  // the first). A hold adds its amount over its [from, to) and at most two breakpoints, so a
-  // query reads the steps of its window instead of sorting every hold of the node.
+  // A node's usage as the will-run sees it: idle now, and what running jobs (those the pass
+  // started included) give back by when.
   struct NodePlan {
-    Amount base;                     // idle now
-    std::vector<Event> releases;     // sorted by time; cumulative amounts
-    std::vector<Event> held;         // sorted by time: what holds take from each time on
-    std::vector<std::int64_t> ends;  // sorted: ends of holds that are candidate start times
+    Amount base;                  // idle now
+    std::vector<Event> releases;  // sorted by time; cumulative amounts
+  };
+  using Bits = std::vector<std::uint64_t>;  // a set of nodes
+  // One slice of the backfill map: from `begin` to `end`, the nodes no reservation takes.
+  struct Slice {
+    std::int64_t begin, end;
+    Bits avail;
   };
 
-  // Adds a hold of `a` over [from, to) (from < to); `candidate`: its end is one of the pass's
-  // candidate start times.
-  static void add_hold(NodePlan& n, std::int64_t from, std::int64_t to, const Amount& a,
-                       bool candidate) {
-    auto breakpoint = [&](std::int64_t t) {
-      auto it = std::lower_bound(n.held.begin(), n.held.end(), t,
-                                 [](const Event& e, std::int64_t x) { return e.t < x; });
-      if (it == n.held.end() || it->t != t) {
-        const Amount before = it == n.held.begin() ? Amount{} : std::prev(it)->a;
-        it = n.held.insert(it, {t, before});
-      }
-      return static_cast<std::size_t>(it - n.held.begin());
-    };
-    const std::size_t first = breakpoint(from);
-    const std::size_t last = breakpoint(to);  // after `first`: to > from
-    for (std::size_t i = first; i < last; ++i) {
-      n.held[i].a.gpus += a.gpus;
-      n.held[i].a.cpu += a.cpu;
-      n.held[i].a.mem += a.mem;
-    }
-    if (candidate) n.ends.insert(std::upper_bound(n.ends.begin(), n.ends.end(), to), to);
-  }
-
-  // A candidate start time of a backfill pass and when it was added (0: at the start of the
-  // pass, i: with the i-th reservation end).
-  struct Candidate {
-    std::int64_t t;
-    std::uint32_t added;
-  };
-  // A gang the pass tested: it found no start at the candidate times before `earliest` that
-  // were there when `seq` reservation ends had been added.
-  struct GangTried {
-    std::uint32_t tasks;
-    std::int64_t limit, earliest;
-    std::uint32_t seq;
-  };
-
-  std::int64_t round_up(std::int64_t t) const {
-    const std::int64_t r = cfg_.bf_resolution.ms();
-    if (r <= 1) return t;
-    return (t + r - 1) / r * r;
-  }
+  static bool has(const Bits& b, std::uint32_t n) { return (b[n >> 6] >> (n & 63)) & 1U; }
 
   // When a running job ends by its time limit (the engine's expected end when it has none).
   SimTime running_end(const sim::SchedulingContext& ctx, sim::JobIndex j) const {
@@ -517,95 +496,13 @@ class Slurm final : public sim::Policy {
             static_cast<std::int64_t>(d.memory_mib)};
   }
 
-  // The earliest of the pass's candidate start times (now, a running job's end, a reservation's
-  // end, up to the horizon) at which one task of `per` fits on the node for `limit`, if it is
-  // before `before`. Availability only grows at those instants, so they are the ones to test;
-  // those before the time a failed test proves free of a fit (tasks_at's `zero_until`) are
-  // skipped.
-  std::optional<std::int64_t> earliest_on(const NodePlan& n, std::int64_t now, std::int64_t horizon,
-                                          std::int64_t limit, const Amount& per,
-                                          std::optional<std::int64_t> before) const {
-    std::int64_t zero_until = now;
-    auto fits = [&](std::int64_t t) {
-      if (t < zero_until) return false;
-      return tasks_at(n, t, t + limit, per, 1, &zero_until) > 0;
-    };
-    if (fits(now)) return now;
-    // The release times and the candidate hold ends, both sorted, merged in increasing order.
-    auto r = n.releases.begin();
-    auto h = n.ends.begin();
-    while (r != n.releases.end() && r->t <= now) ++r;
-    while (h != n.ends.end() && *h <= now) ++h;
-    while (true) {
-      const bool from_r = r != n.releases.end() && (h == n.ends.end() || r->t <= *h);
-      if (!from_r && h == n.ends.end()) break;
-      const std::int64_t t = from_r ? (r++)->t : *h++;
-      if (t > horizon || (before && t >= *before)) break;
-      if (fits(t)) return t;
-    }
-    return std::nullopt;
-  }
-
-  // Tasks of `per` the node can hold throughout [t, end), counted up to `most` (at least 1): what
-  // is idle at t (idle now plus what running jobs have released by t) less the most the holds
-  // take at any instant of [t, end), per resource. When that is 0 and `zero_until` is given, it is
-  // set to a time before which it stays 0 for every window [t', t' + (end - t)) with t <= t' (the
-  // holds as they are): the node's next release, or sooner the end of the last step in the window
-  // that leaves too little of some resource (one such step suffices for 0, and it stays in any
-  // window starting before its end).
-  std::int64_t tasks_at(const NodePlan& n, std::int64_t t, std::int64_t end, const Amount& per,
-                        std::int64_t most, std::int64_t* zero_until = nullptr) const {
+  // Idle on the node at t: idle now plus what running jobs have released by t.
+  static Amount idle_at(const NodePlan& n, std::int64_t t) {
     Amount a = n.base;
-    // Releases are cumulative: the last one at or before t.
     auto it = std::upper_bound(n.releases.begin(), n.releases.end(), t,
                                [](std::int64_t x, const Event& e) { return x < e.t; });
     if (it != n.releases.begin()) {
-      const Amount& r = std::prev(it)->a;
-      a.gpus += r.gpus;
-      a.cpu += r.cpu;
-      a.mem += r.mem;
-    }
-    const std::int64_t next_release = it == n.releases.end() ? kNever : it->t;
-    if (!fits_one(a, per)) {  // holds only take away
-      if (zero_until) *zero_until = next_release;
-      return 0;
-    }
-    auto h = std::upper_bound(n.held.begin(), n.held.end(), t,
-                              [](std::int64_t x, const Event& e) { return x < e.t; });
-    if (h != n.held.begin()) --h;  // the step held at t
-    Amount worst;
-    // A step leaves too little for one task when it holds more than `spare` of a resource.
-    constexpr std::int64_t kAll = std::numeric_limits<std::int64_t>::max();
-    const Amount spare = {per.gpus > 0 ? a.gpus - per.gpus : kAll,
-                          per.cpu > 0 ? a.cpu - per.cpu : kAll,
-                          per.mem > 0 ? a.mem - per.mem : kAll};
-    std::int64_t blocked_until = std::numeric_limits<std::int64_t>::min();
-    for (; h != n.held.end() && h->t < end; ++h) {  // from the step at t (t < end)
-      worst.gpus = std::max(worst.gpus, h->a.gpus);
-      worst.cpu = std::max(worst.cpu, h->a.cpu);
-      worst.mem = std::max(worst.mem, h->a.mem);
-      if (h->a.gpus > spare.gpus || h->a.cpu > spare.cpu || h->a.mem > spare.mem) {
-        // The step ends at the next breakpoint (the last one holds nothing, so never blocks).
-        blocked_until = std::next(h) == n.held.end() ? kNever : std::next(h)->t;
-      }
-    }
-    a.gpus -= worst.gpus;
-    a.cpu -= worst.cpu;
-    a.mem -= worst.mem;
-    if (!fits_one(a, per)) {
-      if (zero_until) *zero_until = std::min(next_release, blocked_until);
-      return 0;
-    }
-    // One task needs no division (the common question: does one fit?).
-    return most <= 1 ? 1 : std::min(most, fit_count(a, per));
-  }
-
-  // All a node can ever have idle in the pass (idle now plus every release): held, it leaves
-  // no room for any task.
-  static Amount whole_node(const NodePlan& n) {
-    Amount a = n.base;
-    if (!n.releases.empty()) {
-      const Amount& r = n.releases.back().a;  // cumulative
+      const Amount& r = std::prev(it)->a;  // cumulative
       a.gpus += r.gpus;
       a.cpu += r.cpu;
       a.mem += r.mem;
@@ -628,28 +525,96 @@ class Slurm final : public sim::Policy {
     return std::max<std::int64_t>(0, k);
   }
 
+  // Adds a release of `a` at t to the node's cumulative plan.
+  static void add_release(NodePlan& n, std::int64_t t, const Amount& a) {
+    auto it = std::lower_bound(n.releases.begin(), n.releases.end(), t,
+                               [](const Event& e, std::int64_t x) { return e.t < x; });
+    if (it == n.releases.end() || it->t != t) {
+      const Amount before = it == n.releases.begin() ? Amount{} : std::prev(it)->a;
+      it = n.releases.insert(it, {t, before});
+    }
+    for (; it != n.releases.end(); ++it) {
+      it->a.gpus += a.gpus;
+      it->a.cpu += a.cpu;
+      it->a.mem += a.mem;
+    }
+  }
+
+  // Slurm's `_add_reservation`: takes `nodes` out of the map over [start, end), splitting
+  // slices at both times, then merges one pair of neighbouring slices left identical. Returns
+  // the slices inserted (Slurm's table counts them, merged or not, against
+  // bf_node_space_size).
+  static std::uint32_t add_reservation(std::vector<Slice>& space, std::int64_t start,
+                                       std::int64_t end, const Bits& nodes,
+                                       std::int64_t resolution) {
+    std::uint32_t inserted = 0;
+    start = std::max(start, space.front().begin);
+    end = std::max(end, start + resolution);
+    std::size_t j = 0;
+    std::size_t one_before = 0;
+    bool placed = false;
+    for (; j < space.size(); ++j) {
+      if (space[j].end > start) {
+        Slice s{start, space[j].end, space[j].avail};
+        space[j].end = start;
+        space.insert(space.begin() + static_cast<std::ptrdiff_t>(j) + 1, std::move(s));
+        ++inserted;
+        placed = true;
+        break;
+      }
+      if (space[j].end == start) {
+        placed = true;
+        break;
+      }
+      one_before = j;
+    }
+    std::size_t one_after = space.size();  // none
+    while (placed && ++j < space.size()) {
+      if (end < space[j].end) {
+        Slice s{end, space[j].end, space[j].avail};
+        space[j].end = end;
+        space.insert(space.begin() + static_cast<std::ptrdiff_t>(j) + 1, std::move(s));
+        ++inserted;
+      }
+      for (std::size_t w = 0; w < nodes.size(); ++w) space[j].avail[w] &= ~nodes[w];
+      if (end == space[j].end) {
+        if (j + 1 < space.size()) one_after = j + 1;
+        break;
+      }
+    }
+    for (std::size_t i = one_before; i != one_after && i + 1 < space.size(); ++i) {
+      if (space[i].avail != space[i + 1].avail) continue;
+      space[i].end = space[i + 1].end;
+      space.erase(space.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      break;
+    }
+    return inserted;
+  }
+
   void backfill_pass(sim::SchedulingContext& ctx) {
     sync_queue(ctx);
     if (queue_.empty()) return;
     const sim::Cluster& c = ctx.cluster();
     const std::int64_t now = ctx.now().ms();
-    const std::int64_t horizon = now + cfg_.bf_window.ms();
+    const std::int64_t resolution = cfg_.bf_resolution.ms();
+    const std::int64_t window_end = (now + cfg_.bf_window.ms()) / resolution * resolution;
+    const std::size_t words = (c.node_count() + 63) / 64;
     FreeMap m(c);
     // The plan and the release events live in members reused from pass to pass (their vectors
-    // keep their capacity): a pass allocates next to nothing.
+    // keep their capacity).
     std::vector<NodePlan>& plan = plan_;
     plan.resize(c.node_count());
     for (std::uint32_t n = 0; n < c.node_count(); ++n) {
       plan[n].base = {std::int64_t{m.idle_gpus(n)}, std::int64_t{m.free_cpu(n)},
                       static_cast<std::int64_t>(m.free_mem(n))};
       plan[n].releases.clear();
-      plan[n].held.clear();
-      plan[n].ends.clear();
     }
     // When running jobs end, by their time limits: CPU and memory come back per task, a GPU
-    // when the last job on it ends (shared GPUs included).
-    std::vector<Candidate> times = {{now, 0}};
-    // Global GPU -> release time (kUnset: not held), and the GPUs set, in increasing order below.
+    // when the last job on it ends (shared GPUs included). A job past its limit (the engine does
+    // not kill) is taken to end just after now. `ends`: (end, node) for every running job and
+    // each of its nodes, for the will-run's batches.
+    std::vector<std::pair<std::int64_t, std::uint32_t>>& ends = ends_;
+    ends.clear();
     constexpr std::int64_t kUnset = std::numeric_limits<std::int64_t>::min();
     gpu_free_at_.resize(c.total_gpus(), kUnset);
     std::vector<std::uint32_t>& held_gpus = held_gpus_;
@@ -660,12 +625,15 @@ class Slurm final : public sim::Policy {
     for (sim::JobIndex r : ctx.running()) {
       const sim::Placement* p = book_.get(ctx, r);
       if (!p) continue;
-      const std::int64_t end = round_up(std::max(running_end(ctx, r).ms(), now + 1));
-      if (end <= horizon) times.push_back({end, 0});
+      const std::int64_t end = std::max(running_end(ctx, r).ms(), now + 1);
       const sim::Demand& d = ctx.demand(r);
-      for (std::uint32_t node : p->task_nodes) {
+      for (std::size_t i = 0; i < p->task_nodes.size(); ++i) {
+        const std::uint32_t node = p->task_nodes[i];
         deltas[node].push_back(
             {end, {0, std::int64_t{d.cpu_milli}, static_cast<std::int64_t>(d.memory_mib)}});
+        if (std::find(p->task_nodes.begin(), p->task_nodes.begin() + static_cast<std::ptrdiff_t>(i),
+                      node) == p->task_nodes.begin() + static_cast<std::ptrdiff_t>(i))
+          ends.emplace_back(end, node);
       }
       for (std::uint32_t g : p->gpus) {
         std::int64_t& at = gpu_free_at_[g];
@@ -677,7 +645,6 @@ class Slurm final : public sim::Policy {
         }
       }
     }
-    // (Any order: each node's events are sorted by time below and equal times merged.)
     for (std::uint32_t g : held_gpus) {
       const std::int64_t end = std::exchange(gpu_free_at_[g], kUnset);
       deltas[node_of_gpu_[g]].push_back({end, {1, 0, 0}});
@@ -697,85 +664,193 @@ class Slurm final : public sim::Policy {
         }
       }
     }
-    auto by_time = [](const Candidate& x, const Candidate& y) { return x.t < y.t; };
-    auto same_time = [](const Candidate& x, const Candidate& y) { return x.t == y.t; };
-    std::sort(times.begin(), times.end(), by_time);
-    times.erase(std::unique(times.begin(), times.end(), same_time), times.end());
-    std::uint32_t added = 0;  // reservation ends added to `times` so far
-    // Per partition, its nodes' release events in time order (made when the pass tests its first
-    // gang of the partition): a shape's upper bound on tasks, holds ignored, is kept along them.
-    std::vector<std::vector<std::pair<std::int64_t, std::uint32_t>>> part_releases(
-        cfg_.partitions.size());
-    std::vector<bool> part_made(cfg_.partitions.size(), false);
-    auto make_part = [&](std::size_t p) {
-      if (part_made[p]) return;
-      part_made[p] = true;
-      for (std::uint32_t n : part_nodes_[p]) {
-        for (std::uint32_t i = 0; i < plan[n].releases.size(); ++i)
-          part_releases[p].emplace_back(plan[n].releases[i].t, n);
+    std::sort(ends.begin(), ends.end());
+    // The backfill map: one slice over the window, every node free.
+    std::vector<Slice>& space = space_;
+    space.clear();
+    space.push_back({now / resolution * resolution, window_end, Bits(words, ~std::uint64_t{0})});
+    std::uint32_t records = 1;  // slices Slurm's table has used (bf_node_space_size)
+    // What a start in the pass changes (a node's idle amounts and releases) makes the per-shape
+    // and per-partition summaries below stale: `version` counts starts.
+    std::uint64_t version = 1;
+    // Per partition, its nodes' release events in time order: a gang's task count is kept
+    // along them.
+    struct PartEvents {
+      std::uint64_t version = 0;
+      std::vector<std::pair<std::int64_t, std::uint32_t>> events;
+    };
+    std::vector<PartEvents> part_events(cfg_.partitions.size());
+    auto events_of =
+        [&](std::size_t p) -> const std::vector<std::pair<std::int64_t, std::uint32_t>>& {
+      PartEvents& pe = part_events[p];
+      if (pe.version != version) {
+        pe.version = version;
+        pe.events.clear();
+        for (std::uint32_t n : part_nodes_[p]) {
+          for (const Event& e : plan[n].releases) pe.events.emplace_back(e.t, n);
+        }
+        std::stable_sort(pe.events.begin(), pe.events.end(),
+                         [](const auto& x, const auto& y) { return x.first < y.first; });
       }
-      std::stable_sort(part_releases[p].begin(), part_releases[p].end(),
-                       [](const auto& x, const auto& y) { return x.first < y.first; });
+      return pe.events;
     };
     node_tasks_.resize(c.node_count());
-    release_seen_.resize(c.node_count());
     using ShapeKey =
         std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>;
-    // What earlier gangs of the pass found, per partition and task shape (gpu type and per-task
-    // amounts: all the search depends on besides the task count and the time limit). A gang
-    // that tested every candidate time before `earliest` in vain (all of them, kNever, when it
-    // found none in the window) rules those times out for a later gang of the shape with as many
-    // tasks or more and as long a limit or longer: holds are only added during a pass, so
-    // availability only shrinks, and a longer window over more tasks needs more. Times added to
-    // the candidates after it (a reservation's end, `seq` counts them) were not tested by it.
-    std::map<ShapeKey, std::vector<GangTried>> tried;
-    std::vector<GangTried> rules;  // the entries that apply to the gang under test (see below)
-    // Per partition and task shape (as `tried`), what holds do not change, made when the pass
-    // tests the first job of the shape: its nodes by the first time a task fits there with no
-    // holds (`order`; `first_at` by node, kNever where none in the window) and, for gangs, the
-    // tasks that fit on all of them with no holds along the release events (`bound`: from
-    // `bound_at[i]` on, `bound[i]`; before the first, `bound_now`). Those bound what tasks_at
-    // counts, as releases only add; a node's count is capped at 2^32 (above any task count: the
-    // sum then reaches a job's tasks exactly when the sum of counts capped at its tasks does).
-    struct FirstFits {
+    // Per partition and task shape (GPU type and per-task amounts), made when the pass tests
+    // the first job of the shape and again after a start: the nodes by the first time a task
+    // fits there (`order`) and the tasks that fit on all of them along the release events
+    // (`bound`: from `bound_at[i]` on, `bound[i]`; before the first, `bound_now`). A node's count
+    // is capped at 2^32 (above any task count).
+    struct ShapeFits {
+      std::uint64_t version = 0;
       std::vector<std::pair<std::int64_t, std::uint32_t>> order;
-      std::vector<std::int64_t> first_at;
       bool have_bound = false;
       std::int64_t bound_now = 0;
       std::vector<std::int64_t> bound_at, bound;
     };
-    std::map<ShapeKey, FirstFits> shapes;
-    auto first_fits = [&](const std::vector<std::uint32_t>& nodes, const sim::Demand& d,
-                          const Amount& per, std::int64_t from, std::int64_t until) {
-      FirstFits f;
-      f.first_at.assign(c.node_count(), kNever);
-      std::vector<std::pair<std::int64_t, std::uint32_t>>& order = f.order;
-      for (std::uint32_t n : nodes) {
-        if (!m.type_ok(n, d)) continue;
-        const NodePlan& np = plan[n];
-        std::optional<std::int64_t> first;
-        if (fits_one(np.base, per)) first = from;
-        for (std::size_t i = 0; !first && i < np.releases.size() && np.releases[i].t <= until;
-             ++i) {
-          const Amount& r = np.releases[i].a;  // cumulative
-          if (fits_one({np.base.gpus + r.gpus, np.base.cpu + r.cpu, np.base.mem + r.mem}, per))
-            first = np.releases[i].t;
+    std::map<ShapeKey, ShapeFits> shapes;
+    constexpr std::int64_t kCap = std::int64_t{1} << 32;
+    auto shape_fits = [&](std::uint32_t p, const sim::Demand& d, const Amount& per,
+                          bool gang) -> ShapeFits& {
+      ShapeFits& f = shapes[ShapeKey{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
+      if (f.version != version) {
+        f = ShapeFits{};
+        f.version = version;
+        for (std::uint32_t n : part_nodes_[p]) {
+          if (!m.type_ok(n, d)) continue;
+          const NodePlan& np = plan[n];
+          std::optional<std::int64_t> first;
+          if (fits_one(np.base, per)) first = now;
+          for (std::size_t i = 0; !first && i < np.releases.size(); ++i) {
+            const Amount& r = np.releases[i].a;  // cumulative
+            if (fits_one({np.base.gpus + r.gpus, np.base.cpu + r.cpu, np.base.mem + r.mem}, per))
+              first = np.releases[i].t;
+          }
+          if (first) f.order.emplace_back(*first, n);
         }
-        if (first) {
-          order.emplace_back(*first, n);
-          f.first_at[n] = *first;
+        std::sort(f.order.begin(), f.order.end());
+      }
+      if (gang && !f.have_bound) {
+        f.have_bound = true;
+        std::int64_t bound = 0;
+        for (std::uint32_t n : part_nodes_[p]) {
+          node_tasks_[n] = m.type_ok(n, d) ? std::min(kCap, fit_count(plan[n].base, per)) : 0;
+          bound += node_tasks_[n];
+        }
+        f.bound_now = bound;
+        for (const auto& [t, n] : events_of(p)) {
+          if (!m.type_ok(n, d)) continue;
+          const Amount a = idle_at(plan[n], t);
+          const std::int64_t k = std::min(kCap, fit_count(a, per));
+          bound += k - node_tasks_[n];
+          node_tasks_[n] = k;
+          if (!f.bound_at.empty() && f.bound_at.back() == t) {
+            f.bound.back() = bound;
+          } else {
+            f.bound_at.push_back(t);
+            f.bound.push_back(bound);
+          }
         }
       }
-      std::sort(order.begin(), order.end());
-      // A shape that fits nowhere in the window gets a marker that ends every search at once.
-      if (order.empty()) order.emplace_back(kNever, 0);
       return f;
+    };
+    // Per partition, its nodes as a set (the usable nodes of its jobs).
+    std::vector<Bits> usable(cfg_.partitions.size());
+    auto usable_of = [&](std::uint32_t p) -> const Bits& {
+      Bits& b = usable[p];
+      if (b.empty()) {
+        b.assign(words, 0);
+        for (std::uint32_t n : part_nodes_[p]) b[n >> 6] |= std::uint64_t{1} << (n & 63);
+      }
+      return b;
+    };
+
+    // The will-run (select/cons_tres `_will_run_test`) on the node set `avail`: when the job
+    // could start by the usage of running jobs alone, or nothing when it never fits there.
+    const std::int64_t align = cfg_.epoch_offset.ms();
+    auto will_run = [&](std::uint32_t p, const sim::Demand& d, const Amount& per, const Bits& avail,
+                        bool now_only) -> std::optional<std::int64_t> {
+      const bool gang = d.tasks > 1;
+      ShapeFits& f = shape_fits(p, d, per, gang);
+      // e: the exact earliest release time after which the job fits on `avail` (now if it
+      // fits on current usage).
+      std::optional<std::int64_t> e;
+      if (!gang) {
+        for (const auto& [first, n] : f.order) {
+          if (now_only && first > now) break;
+          if (has(avail, n)) {
+            e = first;
+            break;
+          }
+        }
+      } else if (avail == usable_of(p)) {
+        if (f.bound_now >= d.tasks) {
+          e = now;
+        } else if (!now_only) {
+          const auto it = std::find_if(f.bound.begin(), f.bound.end(),
+                                       [&](std::int64_t b) { return b >= d.tasks; });
+          if (it != f.bound.end()) e = f.bound_at[static_cast<std::size_t>(it - f.bound.begin())];
+        }
+      } else {
+        std::int64_t count = 0;
+        for (std::uint32_t n : part_nodes_[p]) {
+          node_tasks_[n] =
+              has(avail, n) && m.type_ok(n, d) ? std::min(kCap, fit_count(plan[n].base, per)) : 0;
+          count += node_tasks_[n];
+        }
+        if (count >= d.tasks) {
+          e = now;
+        } else if (!now_only) {
+          const auto& events = events_of(p);
+          for (std::size_t i = 0; i < events.size(); ++i) {
+            const auto [t, n] = events[i];
+            if (!has(avail, n) || !m.type_ok(n, d)) continue;
+            const std::int64_t k = std::min(kCap, fit_count(idle_at(plan[n], t), per));
+            count += k - node_tasks_[n];
+            node_tasks_[n] = k;
+            if (count >= d.tasks && (i + 1 == events.size() || events[i + 1].first != t)) {
+              e = t;
+              break;
+            }
+          }
+        }
+      }
+      if (!e || *e == now) return e;
+      // Batches: the first running job (by end) with a node in `avail` fixes the anchor, its
+      // end raised to the next 30 s of epoch time; batch boundaries are anchor + 30 s, 60 s,
+      // 120 s, ... (bf_window_linear: + that each time); the answer is the last end up to the
+      // first boundary at or after e. Slurm's times are whole seconds.
+      auto sec = [](std::int64_t ms) { return ms / 1000 * 1000; };
+      constexpr std::int64_t kWindow = 30'000;
+      std::int64_t anchor = *e;
+      for (const auto& [t, n] : ends) {
+        if (has(avail, n)) {
+          anchor = t;
+          break;
+        }
+      }
+      const std::int64_t a = sec(anchor);
+      const std::int64_t base = a + kWindow - (((a + align) % kWindow) + kWindow) % kWindow;
+      std::int64_t w = kWindow;
+      while (base + w < sec(*e))
+        w = cfg_.bf_window_linear > SimTime::zero() ? w + cfg_.bf_window_linear.ms() : 2 * w;
+      const std::int64_t boundary = base + w;
+      auto it = std::upper_bound(ends.begin(), ends.end(), boundary,
+                                 [&](std::int64_t b, const auto& x) { return b < sec(x.first); });
+      while (it != ends.begin()) {
+        --it;
+        if (has(avail, it->second)) return std::max(it->first, *e);
+      }
+      return e;
     };
 
     std::vector<std::uint32_t> reserved(cfg_.partitions.size(), 0);
     std::uint32_t tested = 0;
+    bool table_full = false;
+    Bits avail(words), picked(words);
     walk_queue(ctx, [&](sim::JobIndex j) {
-      if (tested >= cfg_.bf_max_job_test) return false;
+      if (tested >= cfg_.bf_max_job_test || table_full) return false;
       // A job that can never run in its partition is dropped before Slurm's will-run test,
       // so it does not count against bf_max_job_test (backfill.c counts a job when it first
       // reaches the select plugin; docs/slurm-backfill.md).
@@ -786,184 +861,147 @@ class Slurm final : public sim::Policy {
       const Amount per = task_amount(d);
       const std::int64_t limit = std::max<std::int64_t>(1, time_limit(ctx, j).ms());
       const std::vector<std::uint32_t>& nodes = part_nodes_[p];
-      std::optional<std::int64_t> begin_at;
-      const ShapeKey key{p, d.gpu_type, per.gpus, per.cpu, per.mem};
-      FirstFits& fits = shapes[key];
-      if (fits.order.empty()) fits = first_fits(nodes, d, per, now, horizon);
+      const Bits& usable_nodes = usable_of(p);
       // A job the pass will not reserve for (its partition has bf_job_part_count_reserve
-      // reservations already) can only start now: when it could start later does not matter,
-      // so only now is searched.
+      // reservations already) is tested for now only.
       const bool reserves =
           cfg_.bf_job_part_count_reserve == 0 || reserved[p] < cfg_.bf_job_part_count_reserve;
-      const std::int64_t until = reserves ? horizon : now;
-      if (d.tasks == 1) {
-        // One task: the earliest candidate time is the earliest over nodes of each node's own
-        // (at now, or where something on it ends), which costs the node's events, not every
-        // candidate time of the partition times every node. Nodes are visited by the first
-        // time a task of the shape fits there with no holds; none fits before, so once that
-        // time is no earlier than the best start found, no later node can improve on it.
-        for (const auto& [first, n] : fits.order) {
-          if (first == kNever || first > until || (begin_at && first >= *begin_at)) break;
-          if (auto t = earliest_on(plan[n], now, until, limit, per, begin_at))
-            begin_at = begin_at ? std::min(*begin_at, *t) : *t;
-          if (begin_at == now) break;
-        }
-      }
-      if (d.tasks > 1) {  // a gang: count tasks over the nodes at each candidate time
-        if (!fits.have_bound) {
-          make_part(p);
-          fits.have_bound = true;
-          constexpr std::int64_t kCap = std::int64_t{1} << 32;
-          std::int64_t bound = 0;
-          for (std::uint32_t n : nodes) {
-            node_tasks_[n] = m.type_ok(n, d) ? std::min(kCap, fit_count(plan[n].base, per)) : 0;
-            release_seen_[n] = 0;
-            bound += node_tasks_[n];
-          }
-          fits.bound_now = bound;
-          for (const auto& [t, n] : part_releases[p]) {
-            if (t > horizon) break;
-            if (!m.type_ok(n, d)) continue;
-            const Amount& r = plan[n].releases[release_seen_[n]++].a;  // cumulative
-            const std::int64_t k =
-                std::min(kCap, fit_count({plan[n].base.gpus + r.gpus, plan[n].base.cpu + r.cpu,
-                                          plan[n].base.mem + r.mem},
-                                         per));
-            bound += k - node_tasks_[n];
-            node_tasks_[n] = k;
-            if (!fits.bound_at.empty() && fits.bound_at.back() == t) {
-              fits.bound.back() = bound;
-            } else {
-              fits.bound_at.push_back(t);
-              fits.bound.push_back(bound);
+      std::int64_t start_res = now;
+      while (true) {  // Slurm's TRY_LATER
+        const std::int64_t job_end = start_res + limit;
+        // The partition's nodes free in every slice the job's window [start_res, job_end]
+        // touches, and `later_start`: the first slice end after start_res past which a usable
+        // node joins those so far.
+        avail = usable_nodes;
+        std::int64_t later_start = 0;
+        for (std::size_t s = 0; s < space.size(); ++s) {
+          const Slice& sl = space[s];
+          if (sl.end > start_res && s + 1 < space.size() && later_start == 0) {
+            const Bits& next = space[s + 1].avail;
+            for (std::size_t w = 0; w < words; ++w) {
+              if (usable_nodes[w] & next[w] & ~(avail[w] & sl.avail[w])) {
+                later_start = sl.end;
+                break;
+              }
             }
           }
+          if (sl.end <= start_res) continue;
+          if (sl.begin > job_end) break;
+          for (std::size_t w = 0; w < words; ++w) avail[w] &= sl.avail[w];
         }
-        auto& shape_tried = tried[key];
-        // A candidate time is ruled out when it is before the `earliest` of a rule whose `seq`
-        // is at least the candidate's `added`: rules (in shape_tried's order, so by `seq`) with
-        // the most `earliest` from each one on answer that with one binary search.
-        rules.clear();
-        for (const GangTried& g : shape_tried) {
-          if (g.tasks <= d.tasks && g.limit <= limit) rules.push_back(g);
-        }
-        for (std::size_t i = rules.size(); i-- > 1;)
-          rules[i - 1].earliest = std::max(rules[i - 1].earliest, rules[i].earliest);
-        auto ruled_out = [&](const Candidate& cand) {
-          const auto g =
-              std::lower_bound(rules.begin(), rules.end(), cand.added,
-                               [](const GangTried& r, std::uint32_t a) { return r.seq < a; });
-          return g != rules.end() && cand.t < g->earliest;
-        };
-        std::size_t next = 0;  // bound steps at or before t
-        std::size_t open = 0;  // fits.order[0, open): the nodes where a task fits by t, no holds
-        // zero_until_[i]: fits.order[i] was proved by a test at an earlier candidate time to
-        // hold nothing before then (tasks_at's zero_until).
-        for (const Candidate& cand : times) {
-          const std::int64_t t = cand.t;
-          if (t > until) break;
-          while (next < fits.bound_at.size() && fits.bound_at[next] <= t) ++next;
-          while (open < fits.order.size() && fits.order[open].first <= t) {
-            if (zero_until_.size() <= open) zero_until_.resize(open + 1);
-            zero_until_[open++] = now;
+        const bool retry = later_start != 0 && reserves && later_start > start_res;
+        const std::optional<std::int64_t> answer = will_run(p, d, per, avail, !reserves);
+        if (!answer) {
+          if (retry) {
+            start_res = later_start;
+            continue;
           }
-          const std::int64_t bound = next == 0 ? fits.bound_now : fits.bound[next - 1];
-          if (bound < d.tasks || ruled_out(cand)) continue;
-          const std::int64_t end = t + limit;
-          std::int64_t count = 0;
-          for (std::size_t i = 0; i < open; ++i) {  // elsewhere nothing fits at t
-            if (t < zero_until_[i]) continue;
-            count +=
-                tasks_at(plan[fits.order[i].second], t, end, per, d.tasks - count, &zero_until_[i]);
-            if (count >= d.tasks) break;
-          }
-          if (count >= d.tasks) {
-            begin_at = t;
-            break;
-          }
-        }
-        // (Searched up to `until` only: in vain, it rules out the times up to there.)
-        shape_tried.push_back(
-            {d.tasks, limit, begin_at ? *begin_at : (reserves ? kNever : until + 1), added});
-      }
-      if (!begin_at) return true;
-      const std::int64_t end = *begin_at + limit;
-      if (*begin_at == now) {
-        // Start now on nodes the plan leaves free for the whole run.
-        // Only nodes where a task fits now with no holds can hold one (first_at: now).
-        std::vector<std::int64_t> allowance(c.node_count(), 0);
-        for (std::uint32_t n : nodes) {
-          if (fits.first_at[n] <= now) allowance[n] = tasks_at(plan[n], now, end, per, d.tasks);
-        }
-        sim::Placement placement;
-        placement.milli_per_gpu = d.milli_per_gpu();
-        bool ok = true;
-        for (std::uint32_t t = 0; t < d.tasks && ok; ++t) {
-          std::optional<std::uint32_t> best;
-          double best_score = 0;
-          for (std::uint32_t n : nodes) {
-            if (allowance[n] <= 0 || m.capacity(n, d) == 0) continue;
-            const double s = prod::best_fit_score(m, n, d);
-            if (!best || s > best_score) {
-              best = n;
-              best_score = s;
-            }
-          }
-          if (!best) {
-            ok = false;
-            break;
-          }
-          m.take(*best, d, placement);
-          --allowance[*best];
-        }
-        if (ok) {
-          for (std::uint32_t n : placement.task_nodes) add_hold(plan[n], now, end, per, false);
-          start(ctx, j, std::move(placement));
           return true;
         }
-        sim::Demand part = d;
-        part.tasks = static_cast<std::uint32_t>(placement.task_nodes.size());
-        m.give_back(part, placement);
-        // The plan said yes but GPUs are shared differently: reserve from the next time on.
+        const std::int64_t start_at = std::max(*answer, start_res);
+        if (start_at <= now) {
+          // Start now, best fit on the nodes the map leaves free for the whole run.
+          sim::Placement placement;
+          placement.milli_per_gpu = d.milli_per_gpu();
+          bool ok = true;
+          for (std::uint32_t t = 0; t < d.tasks && ok; ++t) {
+            std::optional<std::uint32_t> best;
+            double best_score = 0;
+            for (std::uint32_t n : nodes) {
+              if (!has(avail, n) || m.capacity(n, d) == 0) continue;
+              const double s = prod::best_fit_score(m, n, d);
+              if (!best || s > best_score) {
+                best = n;
+                best_score = s;
+              }
+            }
+            if (!best) {
+              ok = false;
+              break;
+            }
+            m.take(*best, d, placement);
+          }
+          if (ok) {
+            // The job now runs: the will-run of later jobs sees its usage until now + limit.
+            const std::int64_t end = now + limit;
+            std::vector<std::uint32_t> touched = placement.task_nodes;
+            std::sort(touched.begin(), touched.end());
+            touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+            for (std::uint32_t n : touched) {
+              const Amount before = plan[n].base;
+              plan[n].base = {std::int64_t{m.idle_gpus(n)}, std::int64_t{m.free_cpu(n)},
+                              static_cast<std::int64_t>(m.free_mem(n))};
+              add_release(plan[n], end,
+                          {before.gpus - plan[n].base.gpus, before.cpu - plan[n].base.cpu,
+                           before.mem - plan[n].base.mem});
+              ends.insert(std::upper_bound(ends.begin(), ends.end(), std::pair{end, n}),
+                          std::pair{end, n});
+            }
+            ++version;
+            start(ctx, j, std::move(placement));
+            return true;
+          }
+          sim::Demand part = d;
+          part.tasks = static_cast<std::uint32_t>(placement.task_nodes.size());
+          m.give_back(part, placement);
+          // The will-run said yes but GPUs are shared differently: reserve as for a later start.
+        }
+        if (!reserves) return true;
+        if (later_start != 0 && start_at > later_start && later_start > start_res) {
+          start_res = later_start;
+          continue;
+        }
+        if (start_at > now + cfg_.bf_window.ms()) return true;  // too far ahead: no reservation
+        // The nodes the will-run picks: where the job fits once the answer's batch has ended,
+        // in the partition's order.
+        std::fill(picked.begin(), picked.end(), 0);
+        std::int64_t left = d.tasks;
+        for (std::uint32_t n : nodes) {
+          if (left <= 0) break;
+          if (!has(avail, n) || !m.type_ok(n, d)) continue;
+          const std::int64_t k = std::min(left, fit_count(idle_at(plan[n], *answer), per));
+          if (k <= 0) continue;
+          picked[n >> 6] |= std::uint64_t{1} << (n & 63);
+          left -= k;
+        }
+        const std::int64_t res_start = start_at / resolution * resolution;
+        const std::int64_t res_end = (start_at + limit) / resolution * resolution;
+        if (start_at > now) {
+          // Slurm's `_test_resv_overlap`: a reservation past start_res + limit but inside the
+          // run on a picked node: try again from the start found.
+          bool overlap = false;
+          for (const Slice& sl : space) {
+            if (sl.end <= res_start || sl.begin >= res_end) continue;
+            for (std::size_t w = 0; w < words && !overlap; ++w)
+              overlap = (picked[w] & ~sl.avail[w]) != 0;
+            if (overlap) break;
+          }
+          if (overlap) {
+            if (start_at <= start_res) return true;  // (no progress: give up, as a guard)
+            start_res = start_at;
+            continue;
+          }
+        }
+        if (records >= cfg_.bf_node_space_size) {  // Slurm's table is full: the pass ends
+          table_full = true;
+          return false;
+        }
+        records += add_reservation(space, res_start, res_end, picked, resolution);
+        ++reserved[p];
+        return true;
       }
-      if (!reserves) return true;
-      // Reserve: at the start time, pack onto the nodes in order. Only nodes where a task fits
-      // by then with no holds can take one. A reservation takes its nodes whole for its window:
-      // Slurm's backfill map records which nodes are free when, not how much of each
-      // (backfill.c, `_add_reservation` of the job's selected nodes), so no later job of the
-      // pass is placed on them then, even where GPUs are left over. (Observed on the local
-      // Slurm 22.05: tests/calibrate/data/whole-node-run.)
-      std::uint32_t left = d.tasks;
-      for (std::uint32_t n : nodes) {
-        if (left == 0) break;
-        if (fits.first_at[n] > *begin_at) continue;
-        const std::int64_t k = tasks_at(plan[n], *begin_at, end, per, left);
-        if (k <= 0) continue;
-        add_hold(plan[n], *begin_at, end, whole_node(plan[n]), end <= horizon);
-        left -= static_cast<std::uint32_t>(k);
-      }
-      ++reserved[p];
-      if (end <= horizon) {
-        // A new time only: an equal one stays as it is (it was there earlier). `times` is
-        // sorted without repeats, so only the time before the insertion point can equal it.
-        ++added;
-        const auto at =
-            std::upper_bound(times.begin(), times.end(), Candidate{end, added}, by_time);
-        if (at == times.begin() || std::prev(at)->t != end) times.insert(at, {end, added});
-      }
-      return true;
     });
   }
 
   SlurmConfig cfg_;
   bool resolved_ = false;
-  std::vector<std::int64_t> gpu_free_at_;    // backfill_pass's scratch (all unset between)
-  std::vector<std::uint32_t> held_gpus_;     // backfill_pass's scratch
-  std::vector<NodePlan> plan_;               // backfill_pass's plan (reused)
-  std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: a gang's bound
-  std::vector<std::uint32_t> release_seen_;  // per node; backfill_pass's scratch
-  std::vector<std::int64_t> zero_until_;     // backfill_pass's scratch (a gang's, see there)
-  std::vector<std::vector<Event>> deltas_;   // backfill_pass's release events (reused)
+  std::vector<std::int64_t> gpu_free_at_;   // backfill_pass's scratch (all unset between)
+  std::vector<std::uint32_t> held_gpus_;    // backfill_pass's scratch
+  std::vector<NodePlan> plan_;              // backfill_pass's plan (reused)
+  std::vector<std::int64_t> node_tasks_;    // backfill_pass's scratch: a gang's task counts
+  std::vector<std::vector<Event>> deltas_;  // backfill_pass's release events (reused)
+  std::vector<std::pair<std::int64_t, std::uint32_t>> ends_;  // backfill_pass's running ends
+  std::vector<Slice> space_;                                  // backfill_pass's map (reused)
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
   std::vector<std::uint32_t> first_gpu_;
@@ -1184,6 +1222,11 @@ SlurmConfig parse_config(ParamReader& r) {
   cfg.bf_max_job_test = static_cast<std::uint32_t>(r.integer("bf_max_job_test", 500, 1, 1'000'000));
   cfg.bf_job_part_count_reserve =
       static_cast<std::uint32_t>(r.integer("bf_job_part_count_reserve", 0, 0, 100'000));
+  // Slurm: between 2 and 2 * MAX_BF_MAX_JOB_TEST (1,000,000); its default is bf_max_job_test.
+  cfg.bf_node_space_size = static_cast<std::uint32_t>(
+      r.integer("bf_node_space_size", cfg.bf_max_job_test, 2, 2'000'000));
+  cfg.bf_window_linear = prod::seconds_param(r, "bf_window_linear", 0, 0, 86400);
+  cfg.epoch_offset = prod::seconds_param(r, "epoch_offset", 0, 0, 86400);
   return cfg;
 }
 

@@ -182,6 +182,31 @@ TEST(SavedRun, ReservationsTakeWholeNodesAsOnTheLiveCluster) {
   EXPECT_GT(*e.simulated_start_s, e.submit_s + 60) << "E was backfilled beside a reservation";
 }
 
+// data/will-run-batch-run: a live run on the local 3 x 8 GPU Slurm (`orrery calibrate slurm
+// --local 3:8:a100 --min-duration 1 --no-fit`, its profile.json is the unfitted model) made to
+// tell Slurm's will-run batches from the exact earliest start (submit s, GPUs, sleep s, limit
+// min): J3 0, 8, 600, 11 (n1, ends by limit at ~661); J4 1, 6, 700, 12 (n2, ~722); J1 70, 2, 110,
+// 2 (n2, ~190); J2 110, 4, 340, 6 (n3, ~470); P 114, 8, 200, 4; Q 115, 4, 400, 7. P can run
+// once J2 ends (n3, ~470), but the will-run removes running jobs in 30 s-aligned, doubling
+// batches from J1's end: J1 alone, then J2 and J3 together (the batch up to J1's end rounded up
+// to 30 s plus 480 s), and answers the batch's last end, J3's ~661. So P's reservation begins at
+// ~661 and Q (4 GPUs, by limit to ~535) starts at once on n3's idle GPUs; with P reserved from
+// ~470 Q would have waited for n1 to free at ~600 (the model before this was 484 s off on Q).
+TEST(SavedRun, TheWillRunAnswersTheLastEndOfItsBatchAsOnTheLiveCluster) {
+  const SavedSlurmRun r = load_saved_slurm_run((kData / "will-run-batch-run").string());
+  const CalibrationProfile p =
+      CalibrationProfile::load((kData / "will-run-batch-run" / "profile.json").string());
+  const ProfileCheck c = check_profile(r, p);
+  ASSERT_EQ(c.jobs_defaults.size(), 6U);
+  for (const JobComparison& j : c.jobs_defaults) {
+    ASSERT_TRUE(j.observed_start_s && j.simulated_start_s) << j.id;
+    EXPECT_NEAR(*j.simulated_start_s, *j.observed_start_s, 1.5) << j.id;
+  }
+  const JobComparison& q = c.jobs_defaults.back();
+  ASSERT_EQ(q.id, "Q");
+  EXPECT_LT(*q.simulated_start_s, q.submit_s + 2) << "Q was held by a reservation at J2's end";
+}
+
 TEST(SavedRun, NamesTheMissingFile) {
   test::TempDir tmp;
   copy_run(tmp / "run");

@@ -110,6 +110,40 @@ TEST(Slurm, AReservationTakesItsNodesWhole) {
   EXPECT_EQ(r.start(4), 100);
 }
 
+// Slurm's will-run answers the last end of the first batch of running-job ends after which the
+// job fits, not the exact earliest start (docs/slurm-backfill.md, section 3; the live run in
+// tests/calibrate/data/will-run-batch-run is this case). Three nodes with 8 GPUs, low-latency
+// settings (1 s resolution). From 0, each running to its limit: X (8 GPUs, limit 660) on n1;
+// Y (6 GPUs, 720) and W (2 GPUs, 190) on n2; V (4 GPUs, 470) on n3. P (8 GPUs, 100 s, limit
+// 240) at 5 cannot start. Exactly, it could start when n3 frees at 470. The will-run: the anchor
+// is W's end, 190, raised to the next 30 s mark, 210; the first batch ends at 210 + 30 (W), the
+// next at 210 + 480 = 690 (V at 470 and X at 660; Y later): P fits after it, and the answer is
+// its last end, 660. P's reservation is n1 over 660..900. Q (4 GPUs, limit 500) at 6 fits n3's
+// 4 idle GPUs and ends by 506 < 660: it starts at once. V ends at 470 with Q still on n3; Q ends
+// at 506 and P starts there.
+// With bf_window_linear 120 the boundaries are 210 + 30, 150, 270, 390, 510: the batch with V
+// ends at 480 without X, so P's answer is V's end, 470, and its reservation (n3, the first node
+// where P fits then) covers Q's run: Q waits. P starts at 470 on n3, Q when P ends, at 570.
+TEST(Slurm, TheWillRunAnswersTheLastEndOfTheFirstBatchThatFits) {
+  sim::Workload w;
+  add_job(w, 0, 660, 8, 1, 660);  // X
+  add_job(w, 0, 720, 6, 1, 720);  // Y
+  add_job(w, 0, 190, 2, 1, 190);  // W
+  add_job(w, 0, 470, 4, 1, 470);  // V
+  add_job(w, 5, 100, 8, 1, 240);  // P
+  add_job(w, 6, 500, 4, 1, 500);  // Q
+  const auto r = run(uniform_cluster(3, 8), w, "slurm", low_latency());
+  EXPECT_EQ(r.start(0), 0);
+  EXPECT_EQ(r.start(3), 0);
+  EXPECT_EQ(r.start(5), 6);
+  EXPECT_EQ(r.start(4), 506);
+  nlohmann::json linear = low_latency();
+  linear["bf_window_linear"] = 120;
+  const auto l = run(uniform_cluster(3, 8), w, "slurm", linear);
+  EXPECT_EQ(l.start(4), 470);
+  EXPECT_EQ(l.start(5), 570);
+}
+
 // bf_max_job_test counts the jobs backfill tests for a start, not those that can never run in
 // their partition. Partition "small" (the default) is pool a, one node with 4 GPUs; pool b, one
 // node with 8, is partition "big". R (2 GPUs, 100 s) runs from 0; B (4 GPUs, 10 s) at 1 cannot
