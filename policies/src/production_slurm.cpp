@@ -695,6 +695,8 @@ class Slurm final : public sim::Policy {
       return pe.events;
     };
     node_tasks_.resize(c.node_count());
+    gang_tasks_.assign(c.node_count(), 0);
+    gang_seen_.assign(c.node_count(), 0);
     using ShapeKey =
         std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>;
     // Per partition and task shape (GPU type and per-task amounts), made when the pass tests
@@ -767,8 +769,10 @@ class Slurm final : public sim::Policy {
     };
 
     // The will-run (select/cons_tres `_will_run_test`) on the node set `avail`: when the job
-    // could start by the usage of running jobs alone, or nothing when it never fits there.
+    // could start by the usage of running jobs alone, or nothing when it never fits there. For a
+    // one-task job, `e_node` is the node where it first fits.
     const std::int64_t align = cfg_.epoch_offset.ms();
+    std::uint32_t e_node = 0;
     auto will_run = [&](std::uint32_t p, const sim::Demand& d, const Amount& per, const Bits& avail,
                         bool now_only) -> std::optional<std::int64_t> {
       const bool gang = d.tasks > 1;
@@ -781,6 +785,7 @@ class Slurm final : public sim::Policy {
           if (now_only && first > now) break;
           if (has(avail, n)) {
             e = first;
+            e_node = n;
             break;
           }
         }
@@ -793,11 +798,17 @@ class Slurm final : public sim::Policy {
           if (it != f.bound.end()) e = f.bound_at[static_cast<std::size_t>(it - f.bound.begin())];
         }
       } else {
+        // Only nodes where a task fits now hold one now (f.order begins with them); a node's
+        // count changes only at its own releases, its k-th in `events` order its k-th in time.
+        // gang_tasks_ and gang_seen_ are zero between calls (the nodes touched are reset).
         std::int64_t count = 0;
-        for (std::uint32_t n : part_nodes_[p]) {
-          node_tasks_[n] =
-              has(avail, n) && m.type_ok(n, d) ? std::min(kCap, fit_count(plan[n].base, per)) : 0;
-          count += node_tasks_[n];
+        gang_touched_.clear();
+        for (const auto& [first, n] : f.order) {
+          if (first > now) break;
+          if (!has(avail, n)) continue;
+          gang_tasks_[n] = std::min(kCap, fit_count(plan[n].base, per));
+          gang_touched_.push_back(n);
+          count += gang_tasks_[n];
         }
         if (count >= d.tasks) {
           e = now;
@@ -806,14 +817,22 @@ class Slurm final : public sim::Policy {
           for (std::size_t i = 0; i < events.size(); ++i) {
             const auto [t, n] = events[i];
             if (!has(avail, n) || !m.type_ok(n, d)) continue;
-            const std::int64_t k = std::min(kCap, fit_count(idle_at(plan[n], t), per));
-            count += k - node_tasks_[n];
-            node_tasks_[n] = k;
+            if (gang_seen_[n] == 0 && gang_tasks_[n] == 0) gang_touched_.push_back(n);
+            const Amount& r = plan[n].releases[gang_seen_[n]++].a;  // cumulative
+            const Amount a{plan[n].base.gpus + r.gpus, plan[n].base.cpu + r.cpu,
+                           plan[n].base.mem + r.mem};
+            const std::int64_t k = fits_one(a, per) ? std::min(kCap, fit_count(a, per)) : 0;
+            count += k - gang_tasks_[n];
+            gang_tasks_[n] = k;
             if (count >= d.tasks && (i + 1 == events.size() || events[i + 1].first != t)) {
               e = t;
               break;
             }
           }
+        }
+        for (std::uint32_t n : gang_touched_) {
+          gang_tasks_[n] = 0;
+          gang_seen_[n] = 0;
         }
       }
       if (!e || *e == now) return e;
@@ -872,8 +891,8 @@ class Slurm final : public sim::Policy {
         // The partition's nodes free in every slice the job's window [start_res, job_end]
         // touches, and `later_start`: the first slice end after start_res past which a usable
         // node joins those so far.
-        avail = usable_nodes;
         std::int64_t later_start = 0;
+        avail = usable_nodes;
         for (std::size_t s = 0; s < space.size(); ++s) {
           const Slice& sl = space[s];
           if (sl.end > start_res && s + 1 < space.size() && later_start == 0) {
@@ -952,17 +971,22 @@ class Slurm final : public sim::Policy {
           continue;
         }
         if (start_at > now + cfg_.bf_window.ms()) return true;  // too far ahead: no reservation
-        // The nodes the will-run picks: where the job fits once the answer's batch has ended,
-        // in the partition's order.
+        // The nodes the will-run picks (how cons_tres chooses among the nodes where the job fits
+        // once the answer's batch has ended is not modelled): for one task, the node where it
+        // first fits; for a gang, nodes in the order tasks first fit there (ties by index).
         std::fill(picked.begin(), picked.end(), 0);
-        std::int64_t left = d.tasks;
-        for (std::uint32_t n : nodes) {
-          if (left <= 0) break;
-          if (!has(avail, n) || !m.type_ok(n, d)) continue;
-          const std::int64_t k = std::min(left, fit_count(idle_at(plan[n], *answer), per));
-          if (k <= 0) continue;
-          picked[n >> 6] |= std::uint64_t{1} << (n & 63);
-          left -= k;
+        if (d.tasks == 1) {
+          picked[e_node >> 6] |= std::uint64_t{1} << (e_node & 63);
+        } else {
+          std::int64_t left = d.tasks;
+          for (const auto& [first, n] : shape_fits(p, d, per, true).order) {
+            if (left <= 0 || first > *answer) break;
+            if (!has(avail, n)) continue;
+            const std::int64_t k = std::min(left, fit_count(idle_at(plan[n], *answer), per));
+            if (k <= 0) continue;
+            picked[n >> 6] |= std::uint64_t{1} << (n & 63);
+            left -= k;
+          }
         }
         const std::int64_t res_start = start_at / resolution * resolution;
         const std::int64_t res_end = (start_at + limit) / resolution * resolution;
@@ -995,11 +1019,14 @@ class Slurm final : public sim::Policy {
 
   SlurmConfig cfg_;
   bool resolved_ = false;
-  std::vector<std::int64_t> gpu_free_at_;   // backfill_pass's scratch (all unset between)
-  std::vector<std::uint32_t> held_gpus_;    // backfill_pass's scratch
-  std::vector<NodePlan> plan_;              // backfill_pass's plan (reused)
-  std::vector<std::int64_t> node_tasks_;    // backfill_pass's scratch: a gang's task counts
-  std::vector<std::vector<Event>> deltas_;  // backfill_pass's release events (reused)
+  std::vector<std::int64_t> gpu_free_at_;    // backfill_pass's scratch (all unset between)
+  std::vector<std::uint32_t> held_gpus_;     // backfill_pass's scratch
+  std::vector<NodePlan> plan_;               // backfill_pass's plan (reused)
+  std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: a shape's task bound
+  std::vector<std::int64_t> gang_tasks_;     // backfill_pass's scratch: a gang's task counts
+  std::vector<std::uint32_t> gang_seen_;     // and the releases seen per node
+  std::vector<std::uint32_t> gang_touched_;  // the nodes of both set
+  std::vector<std::vector<Event>> deltas_;   // backfill_pass's release events (reused)
   std::vector<std::pair<std::int64_t, std::uint32_t>> ends_;  // backfill_pass's running ends
   std::vector<Slice> space_;                                  // backfill_pass's map (reused)
   std::vector<std::vector<std::uint32_t>> part_nodes_;
