@@ -122,6 +122,11 @@ json slurm_policy_params(const SlurmConf& conf, const ModelParams& m,
       {"bf_window", conf.scheduler_seconds("bf_window", 1440)},
       {"default_queue_depth", whole(conf.scheduler_seconds("default_queue_depth", 100))},
       {"bf_max_job_test", whole(conf.scheduler_seconds("bf_max_job_test", 500))},
+      {"bf_job_part_count_reserve", whole(conf.scheduler_seconds("bf_job_part_count_reserve", 0))},
+      {"bf_node_space_size",
+       whole(conf.scheduler_seconds("bf_node_space_size",
+                                    conf.scheduler_seconds("bf_max_job_test", 500)))},
+      {"bf_window_linear", conf.scheduler_seconds("bf_window_linear", 0)},
   };
   (void)m;
   json params = json::object();

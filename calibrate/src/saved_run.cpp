@@ -201,6 +201,9 @@ ModelParams with_run_loops(ModelParams m, const LiveRun& live) {
     if (auto p = phase_on_period(times, m.tick_s)) m.phase_s = *p;
   }
   if (m.policy == "slurm") {
+    // The will-run's batches of running-job ends are aligned on 30 s of epoch time
+    // (docs/slurm-backfill.md): the run's time origin gives the alignment.
+    m.policy_params["epoch_offset"] = static_cast<double>(live.t0_ms % 30'000) / 1000.0;
     // Next to a backfill loop every second the main loop starts few jobs (those submitted
     // between the backfill tick and its own): its phase is taken from as few as one start.
     // Its period is 1 s plus the loop's own work (slurmctld's background loop: ten 100 ms

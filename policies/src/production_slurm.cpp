@@ -87,7 +87,7 @@ struct SlurmConfig {
   std::uint32_t bf_job_part_count_reserve = 0;
   std::uint32_t bf_node_space_size = 500;  // default: bf_max_job_test
   SimTime bf_window_linear = SimTime::zero();
-  // Epoch time at simulated time 0, modulo the will-run's 30 s batches (only that matters).
+  // Epoch time at simulated time 0 modulo 30 s (the will-run's batches are aligned on it).
   SimTime epoch_offset = SimTime::zero();
 };
 
@@ -839,8 +839,9 @@ class Slurm final : public sim::Policy {
       // Batches: the first running job (by end) with a node in `avail` fixes the anchor, its
       // end raised to the next 30 s of epoch time; batch boundaries are anchor + 30 s, 60 s,
       // 120 s, ... (bf_window_linear: + that each time); the answer is the last end up to the
-      // first boundary at or after e. Slurm's times are whole seconds.
-      auto sec = [](std::int64_t ms) { return ms / 1000 * 1000; };
+      // first boundary at or after e. Slurm's times are whole seconds of epoch time: `sec` gives
+      // a simulated time's (ms), `epoch_offset` being the epoch time of simulated time 0.
+      auto sec = [&](std::int64_t ms) { return (ms + align) / 1000 * 1000; };
       constexpr std::int64_t kWindow = 30'000;
       std::int64_t anchor = *e;
       for (const auto& [t, n] : ends) {
@@ -850,7 +851,7 @@ class Slurm final : public sim::Policy {
         }
       }
       const std::int64_t a = sec(anchor);
-      const std::int64_t base = a + kWindow - (((a + align) % kWindow) + kWindow) % kWindow;
+      const std::int64_t base = a + kWindow - a % kWindow;
       std::int64_t w = kWindow;
       while (base + w < sec(*e))
         w = cfg_.bf_window_linear > SimTime::zero() ? w + cfg_.bf_window_linear.ms() : 2 * w;
@@ -1253,7 +1254,7 @@ SlurmConfig parse_config(ParamReader& r) {
   cfg.bf_node_space_size = static_cast<std::uint32_t>(
       r.integer("bf_node_space_size", cfg.bf_max_job_test, 2, 2'000'000));
   cfg.bf_window_linear = prod::seconds_param(r, "bf_window_linear", 0, 0, 86400);
-  cfg.epoch_offset = prod::seconds_param(r, "epoch_offset", 0, 0, 86400);
+  cfg.epoch_offset = prod::seconds_param(r, "epoch_offset", 0, 0, 30);
   return cfg;
 }
 
