@@ -664,7 +664,8 @@ class Slurm final : public sim::Policy {
         }
       }
     }
-    std::sort(ends.begin(), ends.end());
+    // Sorted when a will-run first needs its batches (a pass of jobs that fit now never does).
+    bool ends_sorted = false;
     // The backfill map: one slice over the window, every node free.
     std::vector<Slice>& space = space_;
     space.clear();
@@ -699,26 +700,44 @@ class Slurm final : public sim::Policy {
     gang_seen_.assign(c.node_count(), 0);
     using ShapeKey =
         std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>;
-    // Per partition and task shape (GPU type and per-task amounts), made when the pass tests
-    // the first job of the shape and again after a start: the nodes by the first time a task
-    // fits there (`order`) and the tasks that fit on all of them along the release events
-    // (`bound`: from `bound_at[i]` on, `bound[i]`; before the first, `bound_now`). A node's count
-    // is capped at 2^32 (above any task count).
+    // Per partition and task shape (GPU type and per-task amounts), made as far as a job of the
+    // shape needs and again after a start: the nodes where a task fits now (`now_nodes`, by
+    // index) and the tasks they hold (`bound_now`); the nodes by the first time a task fits
+    // there (`order`); the tasks that fit on all of them along the release events (`bound`: from
+    // `bound_at[i]` on, `bound[i]`). A node's count is capped at 2^32 (above any task count).
     struct ShapeFits {
       std::uint64_t version = 0;
-      std::vector<std::pair<std::int64_t, std::uint32_t>> order;
-      bool have_bound = false;
+      int level = 0;  // what is made: kNow, kOrder, kBound (each with those before)
+      std::vector<std::uint32_t> now_nodes;
       std::int64_t bound_now = 0;
+      std::vector<std::pair<std::int64_t, std::uint32_t>> order;
       std::vector<std::int64_t> bound_at, bound;
     };
+    constexpr int kNow = 1, kOrder = 2, kBound = 3;
     std::map<ShapeKey, ShapeFits> shapes;
     constexpr std::int64_t kCap = std::int64_t{1} << 32;
     auto shape_fits = [&](std::uint32_t p, const sim::Demand& d, const Amount& per,
-                          bool gang) -> ShapeFits& {
+                          int level) -> ShapeFits& {
       ShapeFits& f = shapes[ShapeKey{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
       if (f.version != version) {
-        f = ShapeFits{};
         f.version = version;
+        f.level = 0;
+        f.now_nodes.clear();
+        f.bound_now = 0;
+        f.order.clear();
+        f.bound_at.clear();
+        f.bound.clear();
+      }
+      if (f.level < kNow && level >= kNow) {
+        f.level = kNow;
+        for (std::uint32_t n : part_nodes_[p]) {
+          if (!m.type_ok(n, d) || !fits_one(plan[n].base, per)) continue;
+          f.now_nodes.push_back(n);
+          f.bound_now += std::min(kCap, fit_count(plan[n].base, per));
+        }
+      }
+      if (f.level < kOrder && level >= kOrder) {
+        f.level = kOrder;
         for (std::uint32_t n : part_nodes_[p]) {
           if (!m.type_ok(n, d)) continue;
           const NodePlan& np = plan[n];
@@ -733,14 +752,13 @@ class Slurm final : public sim::Policy {
         }
         std::sort(f.order.begin(), f.order.end());
       }
-      if (gang && !f.have_bound) {
-        f.have_bound = true;
+      if (f.level < kBound && level >= kBound) {
+        f.level = kBound;
         std::int64_t bound = 0;
         for (std::uint32_t n : part_nodes_[p]) {
           node_tasks_[n] = m.type_ok(n, d) ? std::min(kCap, fit_count(plan[n].base, per)) : 0;
           bound += node_tasks_[n];
         }
-        f.bound_now = bound;
         for (const auto& [t, n] : events_of(p)) {
           if (!m.type_ok(n, d)) continue;
           const Amount a = idle_at(plan[n], t);
@@ -776,35 +794,43 @@ class Slurm final : public sim::Policy {
     auto will_run = [&](std::uint32_t p, const sim::Demand& d, const Amount& per, const Bits& avail,
                         bool now_only) -> std::optional<std::int64_t> {
       const bool gang = d.tasks > 1;
-      ShapeFits& f = shape_fits(p, d, per, gang);
+      ShapeFits& f = shape_fits(p, d, per, kNow);
       // e: the exact earliest release time after which the job fits on `avail` (now if it
       // fits on current usage).
       std::optional<std::int64_t> e;
       if (!gang) {
-        for (const auto& [first, n] : f.order) {
-          if (now_only && first > now) break;
+        for (std::uint32_t n : f.now_nodes) {
           if (has(avail, n)) {
-            e = first;
+            e = now;
             e_node = n;
             break;
+          }
+        }
+        if (!e && !now_only) {
+          for (const auto& [first, n] : shape_fits(p, d, per, kOrder).order) {
+            if (first > now && has(avail, n)) {
+              e = first;
+              e_node = n;
+              break;
+            }
           }
         }
       } else if (avail == usable_of(p)) {
         if (f.bound_now >= d.tasks) {
           e = now;
         } else if (!now_only) {
+          shape_fits(p, d, per, kBound);
           const auto it = std::find_if(f.bound.begin(), f.bound.end(),
                                        [&](std::int64_t b) { return b >= d.tasks; });
           if (it != f.bound.end()) e = f.bound_at[static_cast<std::size_t>(it - f.bound.begin())];
         }
       } else {
-        // Only nodes where a task fits now hold one now (f.order begins with them); a node's
-        // count changes only at its own releases, its k-th in `events` order its k-th in time.
-        // gang_tasks_ and gang_seen_ are zero between calls (the nodes touched are reset).
+        // Only nodes where a task fits now hold one now; a node's count changes only at its own
+        // releases, its k-th in `events` order its k-th in time. gang_tasks_ and gang_seen_ are
+        // zero between calls (the nodes touched are reset).
         std::int64_t count = 0;
         gang_touched_.clear();
-        for (const auto& [first, n] : f.order) {
-          if (first > now) break;
+        for (std::uint32_t n : f.now_nodes) {
           if (!has(avail, n)) continue;
           gang_tasks_[n] = std::min(kCap, fit_count(plan[n].base, per));
           gang_touched_.push_back(n);
@@ -844,6 +870,10 @@ class Slurm final : public sim::Policy {
       auto sec = [&](std::int64_t ms) { return (ms + align) / 1000 * 1000; };
       constexpr std::int64_t kWindow = 30'000;
       std::int64_t anchor = *e;
+      if (!ends_sorted) {
+        std::sort(ends.begin(), ends.end());
+        ends_sorted = true;
+      }
       for (const auto& [t, n] : ends) {
         if (has(avail, n)) {
           anchor = t;
@@ -954,6 +984,10 @@ class Slurm final : public sim::Policy {
               add_release(plan[n], end,
                           {before.gpus - plan[n].base.gpus, before.cpu - plan[n].base.cpu,
                            before.mem - plan[n].base.mem});
+              if (!ends_sorted) {
+                ends.emplace_back(end, n);
+                continue;
+              }
               ends.insert(std::upper_bound(ends.begin(), ends.end(), std::pair{end, n}),
                           std::pair{end, n});
             }
@@ -980,7 +1014,7 @@ class Slurm final : public sim::Policy {
           picked[e_node >> 6] |= std::uint64_t{1} << (e_node & 63);
         } else {
           std::int64_t left = d.tasks;
-          for (const auto& [first, n] : shape_fits(p, d, per, true).order) {
+          for (const auto& [first, n] : shape_fits(p, d, per, kOrder).order) {
             if (left <= 0 || first > *answer) break;
             if (!has(avail, n)) continue;
             const std::int64_t k = std::min(left, fit_count(idle_at(plan[n], *answer), per));
