@@ -144,6 +144,31 @@ TEST(Slurm, TheWillRunAnswersTheLastEndOfTheFirstBatchThatFits) {
   EXPECT_EQ(l.start(5), 570);
 }
 
+// The backfill map holds at most bf_node_space_size slices; when a reservation finds it full,
+// the pass ends (Slurm: "table size limit ... reached"). Four nodes with one GPU each: A (3 GPUs,
+// 20 s) runs from 0; B (4 GPUs, limit 10) at 0.5 cannot start and blocks the main scheduler; at
+// 1 come X (4 GPUs, limit 10) and C (1 GPU, limit 15). With the default size the pass reserves
+// B over 20..30, X over 30..40 and starts C at 1 on the idle GPU (it ends by 16). With 2 slices,
+// B's reservation leaves three, so the pass ends at X and C is never tested: it waits for B
+// (20..30) and X (30..40) and starts at 40.
+TEST(Slurm, AFullBackfillMapEndsThePass) {
+  sim::Workload w;
+  add_job(w, 0, 20, 1, 3, 20);
+  add_job(w, 0.5, 10, 1, 4, 10);
+  add_job(w, 1, 10, 1, 4, 10);
+  add_job(w, 1, 10, 1, 1, 15);
+  const auto r = run(uniform_cluster(4, 1), w, "slurm", low_latency());
+  EXPECT_EQ(r.start(3), 1);
+  EXPECT_EQ(r.start(1), 20);
+  EXPECT_EQ(r.start(2), 30);
+  nlohmann::json small = low_latency();
+  small["bf_node_space_size"] = 2;
+  const auto f = run(uniform_cluster(4, 1), w, "slurm", small);
+  EXPECT_EQ(f.start(1), 20);
+  EXPECT_EQ(f.start(2), 30);
+  EXPECT_EQ(f.start(3), 40);
+}
+
 // bf_max_job_test counts the jobs backfill tests for a start, not those that can never run in
 // their partition. Partition "small" (the default) is pool a, one node with 4 GPUs; pool b, one
 // node with 8, is partition "big". R (2 GPUs, 100 s) runs from 0; B (4 GPUs, 10 s) at 1 cannot
@@ -275,6 +300,9 @@ TEST(Slurm, PartitionsRestrictNodes) {
 TEST(Slurm, RejectsBadParameters) {
   EXPECT_THROW(policies::make_policy("slurm", {{"bf_interval", 0}}), sim::InputError);
   EXPECT_THROW(policies::make_policy("slurm", {{"SchedulerType", "sched/wiki"}}), sim::InputError);
+  EXPECT_THROW(policies::make_policy("slurm", {{"bf_node_space_size", 1}}), sim::InputError);
+  EXPECT_THROW(policies::make_policy("slurm", {{"epoch_offset", 31}}), sim::InputError);
+  EXPECT_THROW(policies::make_policy("slurm", {{"bf_window_linear", -1}}), sim::InputError);
   EXPECT_THROW(policies::make_policy("slurm", {{"PriorityMaxAge", "soon"}}), sim::InputError);
   EXPECT_THROW(policies::make_policy("slurm", {{"sched_tick", 1}, {"sched_tick_phase", 1}}),
                sim::InputError);
