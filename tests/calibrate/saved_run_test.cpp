@@ -23,6 +23,21 @@ void copy_run(const fs::path& to) {
   fs::copy(kData / "saved-run", to, fs::copy_options::recursive);
 }
 
+// Replays the saved run data/`run` with its own profile.json (for a --no-fit run, the unfitted
+// model) and expects `jobs` jobs, each started within `tolerance_s` of the live cluster.
+ProfileCheck replay_within(const std::string& run, std::size_t jobs, double tolerance_s) {
+  const SavedSlurmRun r = load_saved_slurm_run((kData / run).string());
+  const CalibrationProfile p = CalibrationProfile::load((kData / run / "profile.json").string());
+  ProfileCheck c = check_profile(r, p);
+  EXPECT_EQ(c.jobs_defaults.size(), jobs) << run;
+  for (const JobComparison& j : c.jobs_defaults) {
+    EXPECT_TRUE(j.observed_start_s && j.simulated_start_s) << run << " " << j.id;
+    if (j.observed_start_s && j.simulated_start_s)
+      EXPECT_NEAR(*j.simulated_start_s, *j.observed_start_s, tolerance_s) << run << " " << j.id;
+  }
+  return c;
+}
+
 std::string error_of(const std::string& dir) {
   try {
     load_saved_slurm_run(dir);
@@ -164,21 +179,15 @@ TEST(ProfileCheck, AProfileFittedOnOneRunIsCloserOnAnotherRunThanTheUnfittedMode
 // would be reserved beside B on n1 and E (2 GPUs, 180 s) would start at once on n2's idle GPUs.
 // Slurm reserves n1 whole for B, so C is reserved on n2 from ~151 and E, whose window overlaps
 // that, waits: it started with B and C when A1 ended (observed 101.0 s, 64 s after submission).
+// Within one tick of the live cluster: its backfill loop started jobs in two cycles only, too few
+// to measure the loop's phase (3 are needed), so the replay's backfill ticks fall on whole
+// seconds; A1 starts 0.97 s early and the jobs after it follow.
 TEST(SavedRun, ReservationsTakeWholeNodesAsOnTheLiveCluster) {
-  const SavedSlurmRun r = load_saved_slurm_run((kData / "whole-node-run").string());
-  const CalibrationProfile p =
-      CalibrationProfile::load((kData / "whole-node-run" / "profile.json").string());
-  const ProfileCheck c = check_profile(r, p);
-  ASSERT_EQ(c.jobs_defaults.size(), 5U);
-  for (const JobComparison& j : c.jobs_defaults) {
-    ASSERT_TRUE(j.observed_start_s && j.simulated_start_s) << j.id;
-    // Within one tick of the live cluster: its backfill loop started jobs in two cycles only,
-    // too few to measure the loop's phase (3 are needed), so the replay's backfill ticks fall
-    // on whole seconds; A1 starts 0.97 s early and the jobs after it follow.
-    EXPECT_NEAR(*j.simulated_start_s, *j.observed_start_s, 1.5) << j.id;
-  }
+  const ProfileCheck c = replay_within("whole-node-run", 5, 1.5);
+  ASSERT_FALSE(c.jobs_defaults.empty());
   const JobComparison& e = c.jobs_defaults.back();
   ASSERT_EQ(e.id, "E");
+  ASSERT_TRUE(e.simulated_start_s);
   EXPECT_GT(*e.simulated_start_s, e.submit_s + 60) << "E was backfilled beside a reservation";
 }
 
@@ -193,17 +202,11 @@ TEST(SavedRun, ReservationsTakeWholeNodesAsOnTheLiveCluster) {
 // ~661 and Q (4 GPUs, by limit to ~535) starts at once on n3's idle GPUs; with P reserved from
 // ~470 Q would have waited for n1 to free at ~600 (the model before this was 484 s off on Q).
 TEST(SavedRun, TheWillRunAnswersTheLastEndOfItsBatchAsOnTheLiveCluster) {
-  const SavedSlurmRun r = load_saved_slurm_run((kData / "will-run-batch-run").string());
-  const CalibrationProfile p =
-      CalibrationProfile::load((kData / "will-run-batch-run" / "profile.json").string());
-  const ProfileCheck c = check_profile(r, p);
-  ASSERT_EQ(c.jobs_defaults.size(), 6U);
-  for (const JobComparison& j : c.jobs_defaults) {
-    ASSERT_TRUE(j.observed_start_s && j.simulated_start_s) << j.id;
-    EXPECT_NEAR(*j.simulated_start_s, *j.observed_start_s, 1.5) << j.id;
-  }
+  const ProfileCheck c = replay_within("will-run-batch-run", 6, 1.5);
+  ASSERT_FALSE(c.jobs_defaults.empty());
   const JobComparison& q = c.jobs_defaults.back();
   ASSERT_EQ(q.id, "Q");
+  ASSERT_TRUE(q.simulated_start_s);
   EXPECT_LT(*q.simulated_start_s, q.submit_s + 2) << "Q was held by a reservation at J2's end";
 }
 
