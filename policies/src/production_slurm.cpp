@@ -1036,7 +1036,9 @@ class Slurm final : public sim::Policy {
             if (overlap) break;
           }
           if (overlap) {
-            if (start_at <= start_res) return true;  // (no progress: give up, as a guard)
+            // (Cannot repeat the same search: slice boundaries are multiples of the resolution;
+            // a guard against an endless retry all the same.)
+            if (start_at <= start_res) return true;
             start_res = start_at;
             continue;
           }
