@@ -451,6 +451,16 @@ class Slurm final : public sim::Policy {
   //   the job fits.
   struct Amount {
     std::int64_t gpus = 0, cpu = 0, mem = 0;
+    Amount& operator+=(const Amount& o) {
+      gpus += o.gpus;
+      cpu += o.cpu;
+      mem += o.mem;
+      return *this;
+    }
+    friend Amount operator+(Amount a, const Amount& b) { return a += b; }
+    friend Amount operator-(const Amount& a, const Amount& b) {
+      return {a.gpus - b.gpus, a.cpu - b.cpu, a.mem - b.mem};
+    }
   };
   struct Event {
     std::int64_t t;
@@ -496,17 +506,17 @@ class Slurm final : public sim::Policy {
             static_cast<std::int64_t>(d.memory_mib)};
   }
 
+  static Amount idle_now(const FreeMap& m, std::uint32_t n) {
+    return {std::int64_t{m.idle_gpus(n)}, std::int64_t{m.free_cpu(n)},
+            static_cast<std::int64_t>(m.free_mem(n))};
+  }
+
   // Idle on the node at t: idle now plus what running jobs have released by t.
   static Amount idle_at(const NodePlan& n, std::int64_t t) {
     Amount a = n.base;
     auto it = std::upper_bound(n.releases.begin(), n.releases.end(), t,
                                [](std::int64_t x, const Event& e) { return x < e.t; });
-    if (it != n.releases.begin()) {
-      const Amount& r = std::prev(it)->a;  // cumulative
-      a.gpus += r.gpus;
-      a.cpu += r.cpu;
-      a.mem += r.mem;
-    }
+    if (it != n.releases.begin()) a += std::prev(it)->a;  // cumulative
     return a;
   }
 
@@ -533,11 +543,7 @@ class Slurm final : public sim::Policy {
       const Amount before = it == n.releases.begin() ? Amount{} : std::prev(it)->a;
       it = n.releases.insert(it, {t, before});
     }
-    for (; it != n.releases.end(); ++it) {
-      it->a.gpus += a.gpus;
-      it->a.cpu += a.cpu;
-      it->a.mem += a.mem;
-    }
+    for (; it != n.releases.end(); ++it) it->a += a;
   }
 
   // Slurm's `_add_reservation`: takes `nodes` out of the map over [start, end), splitting
@@ -605,8 +611,7 @@ class Slurm final : public sim::Policy {
     std::vector<NodePlan>& plan = plan_;
     plan.resize(c.node_count());
     for (std::uint32_t n = 0; n < c.node_count(); ++n) {
-      plan[n].base = {std::int64_t{m.idle_gpus(n)}, std::int64_t{m.free_cpu(n)},
-                      static_cast<std::int64_t>(m.free_mem(n))};
+      plan[n].base = idle_now(m, n);
       plan[n].releases.clear();
     }
     // When running jobs end, by their time limits: CPU and memory come back per task, a GPU
@@ -654,9 +659,7 @@ class Slurm final : public sim::Policy {
       std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.t < b.t; });
       Amount cum;
       for (const Event& e : ev) {
-        cum.gpus += e.a.gpus;
-        cum.cpu += e.a.cpu;
-        cum.mem += e.a.mem;
+        cum += e.a;
         if (!plan[n].releases.empty() && plan[n].releases.back().t == e.t) {
           plan[n].releases.back().a = cum;
         } else {
@@ -744,9 +747,7 @@ class Slurm final : public sim::Policy {
           std::optional<std::int64_t> first;
           if (fits_one(np.base, per)) first = now;
           for (std::size_t i = 0; !first && i < np.releases.size(); ++i) {
-            const Amount& r = np.releases[i].a;  // cumulative
-            if (fits_one({np.base.gpus + r.gpus, np.base.cpu + r.cpu, np.base.mem + r.mem}, per))
-              first = np.releases[i].t;
+            if (fits_one(np.base + np.releases[i].a, per)) first = np.releases[i].t;  // cumulative
           }
           if (first) f.order.emplace_back(*first, n);
         }
@@ -844,9 +845,7 @@ class Slurm final : public sim::Policy {
             const auto [t, n] = events[i];
             if (!has(avail, n) || !m.type_ok(n, d)) continue;
             if (gang_seen_[n] == 0 && gang_tasks_[n] == 0) gang_touched_.push_back(n);
-            const Amount& r = plan[n].releases[gang_seen_[n]++].a;  // cumulative
-            const Amount a{plan[n].base.gpus + r.gpus, plan[n].base.cpu + r.cpu,
-                           plan[n].base.mem + r.mem};
+            const Amount a = plan[n].base + plan[n].releases[gang_seen_[n]++].a;  // cumulative
             const std::int64_t k = fits_one(a, per) ? std::min(kCap, fit_count(a, per)) : 0;
             count += k - gang_tasks_[n];
             gang_tasks_[n] = k;
@@ -979,11 +978,8 @@ class Slurm final : public sim::Policy {
             touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
             for (std::uint32_t n : touched) {
               const Amount before = plan[n].base;
-              plan[n].base = {std::int64_t{m.idle_gpus(n)}, std::int64_t{m.free_cpu(n)},
-                              static_cast<std::int64_t>(m.free_mem(n))};
-              add_release(plan[n], end,
-                          {before.gpus - plan[n].base.gpus, before.cpu - plan[n].base.cpu,
-                           before.mem - plan[n].base.mem});
+              plan[n].base = idle_now(m, n);
+              add_release(plan[n], end, before - plan[n].base);
               if (!ends_sorted) {
                 ends.emplace_back(end, n);
                 continue;
