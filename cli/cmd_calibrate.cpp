@@ -151,7 +151,7 @@ int run_check(const CalibrateArgs& a) {
   int worse = 0;
   std::string per_job =
       "run,job_id,submit_s,observed_start_s,observed_end_s,unfitted_start_s,unfitted_end_s,"
-      "profile_start_s,profile_end_s\n";
+      "profile_start_s,profile_end_s,observed_nodes,unfitted_nodes,profile_nodes\n";
   auto cell = [](const std::optional<double>& v) {
     return v ? fmt::format("{:.3f}", *v) : std::string();
   };
@@ -161,17 +161,32 @@ int run_check(const CalibrateArgs& a) {
       const auto& d = c.jobs_defaults;
       const auto& p = c.jobs_profile;
       for (std::size_t i = 0; i < d.size(); ++i) {
-        per_job += fmt::format("{},{},{:.3f},{},{},{},{},{},{}\n", traces::csv_escape(r.dir),
-                               traces::csv_escape(d[i].id), d[i].submit_s,
-                               cell(d[i].observed_start_s), cell(d[i].observed_end_s),
-                               cell(d[i].simulated_start_s), cell(d[i].simulated_end_s),
-                               cell(p[i].simulated_start_s), cell(p[i].simulated_end_s));
+        per_job +=
+            fmt::format("{},{},{:.3f},{},{},{},{},{},{},{},{},{}\n", traces::csv_escape(r.dir),
+                        traces::csv_escape(d[i].id), d[i].submit_s, cell(d[i].observed_start_s),
+                        cell(d[i].observed_end_s), cell(d[i].simulated_start_s),
+                        cell(d[i].simulated_end_s), cell(p[i].simulated_start_s),
+                        cell(p[i].simulated_end_s), traces::csv_escape(d[i].observed_nodes),
+                        traces::csv_escape(calibrate::simulated_node_names(r, d[i])),
+                        traces::csv_escape(calibrate::simulated_node_names(r, p[i])));
       }
     }
     std::cout << fmt::format("\n{}: {} jobs; both models on this run's loop phases\n", r.dir,
                              c.errors_profile.jobs);
     std::cout << calibrate::errors_table(c.errors_defaults, c.errors_profile, "unfitted",
                                          "profile");
+    std::size_t agree_defaults = 0, agree_profile = 0, known = 0;
+    for (std::size_t i = 0; i < c.jobs_defaults.size(); ++i) {
+      if (c.jobs_defaults[i].observed_nodes.empty()) continue;
+      ++known;
+      agree_defaults += calibrate::same_nodes(r, c.jobs_defaults[i]) ? 1 : 0;
+      agree_profile += calibrate::same_nodes(r, c.jobs_profile[i]) ? 1 : 0;
+    }
+    if (known > 0) {
+      std::cout << fmt::format(
+          "jobs on the nodes Slurm chose: unfitted {} of {}, profile {} of {}\n", agree_defaults,
+          known, agree_profile, known);
+    }
     const bool better = c.errors_profile.objective < c.errors_defaults.objective;
     std::cout << fmt::format(
         "objective (mean |start| + mean |JCT| error): {:.3f} s -> {:.3f} s ({})\n",

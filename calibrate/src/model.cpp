@@ -295,6 +295,7 @@ std::vector<JobComparison> job_comparisons(const sim::Workload& observed,
       const sim::JobOutcome& o = simulated.jobs[i];
       if (o.start) c.simulated_start_s = o.start->seconds();
       if (o.end) c.simulated_end_s = o.end->seconds();
+      c.simulated_node_ids = o.node_ids;
     }
     out.push_back(std::move(c));
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "orrery/calibrate/slurm_calibration.hpp"
@@ -183,6 +184,13 @@ SavedSlurmRun load_saved_slurm_run(const std::string& dir) {
     if (row.script_end_s) j.script_end_us = us(*row.script_end_s);
     r.live.jobs.push_back(std::move(j));
   }
+  // The nodes Slurm allocated (the log's), as the live calibration records them.
+  std::map<std::string, const ObservedJob*> by_id;
+  for (std::size_t i = 0; i < rows.size(); ++i) by_id[rows[i].id] = &r.live.jobs[i];
+  for (sim::JobSpec& j : r.observed.jobs) {
+    const auto it = by_id.find(j.id);
+    if (it != by_id.end() && j.observed.placement.empty()) j.observed.placement = it->second->nodes;
+  }
   return r;
 }
 
@@ -237,6 +245,35 @@ ProfileCheck check_profile(const sim::ClusterSpec& cluster, const sim::Workload&
 ProfileCheck check_profile(const SavedSlurmRun& run, const CalibrationProfile& profile) {
   ModelParams defaults = default_model(run.conf, profile.model.policy);
   return check_profile(run.cluster, run.observed, run.live, defaults, profile);
+}
+
+std::string simulated_node_names(const SavedSlurmRun& run, const JobComparison& job) {
+  const SlurmPartition* part = run.conf.partition(run.partition);
+  std::string out;
+  for (std::uint32_t id : job.simulated_node_ids) {
+    if (!out.empty()) out += ',';
+    out += part && id < part->nodes.size() ? part->nodes[id] : "#" + std::to_string(id);
+  }
+  return out;
+}
+
+bool same_nodes(const SavedSlurmRun& run, const JobComparison& job) {
+  if (job.observed_nodes.empty() || job.simulated_node_ids.empty()) return false;
+  std::vector<std::string> observed;
+  try {
+    observed = expand_hostlist(job.observed_nodes);
+  } catch (const sim::InputError&) {
+    return false;
+  }
+  std::vector<std::string> simulated;
+  const SlurmPartition* part = run.conf.partition(run.partition);
+  for (std::uint32_t id : job.simulated_node_ids) {
+    if (!part || id >= part->nodes.size()) return false;
+    simulated.push_back(part->nodes[id]);
+  }
+  std::sort(observed.begin(), observed.end());
+  std::sort(simulated.begin(), simulated.end());
+  return observed == simulated;
 }
 
 }  // namespace orrery::calibrate

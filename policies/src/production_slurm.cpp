@@ -29,8 +29,8 @@
 // retries from a later map boundary where more nodes come free, or gets a reservation rounded
 // down to bf_resolution (for the first bf_job_part_count_reserve jobs of each partition; 0,
 // Slurm's default, reserves for every job tested, which is conservative backfilling; 1 is EASY
-// backfilling). Placement is best fit on the partition's nodes (fewest
-// idle GPUs, then least idle CPU), as select/cons_tres packs.
+// backfilling). Nodes are chosen as select/cons_tres chooses them (cons_tres_pick): by runs of
+// consecutive free nodes, the smallest run that holds the job first, not by best fit.
 // Simplifications (docs/policies.md): jobs are not killed at their time limit (the engine has no
 // kill; estimates use the limit); the plan counts a shared-GPU task as a whole GPU; the
 // allocation-to-start latency of a live cluster (~0.16 s) is not added; usage counts GPU time only
@@ -411,6 +411,101 @@ class Slurm final : public sim::Policy {
     ctx.start(j, std::move(p));
   }
 
+  // select/cons_tres's choice of nodes (`_eval_nodes` in job_test.c of Slurm 22.05, without
+  // topology, node weights or bf_busy_nodes). `offers` are the nodes where at least one task fits,
+  // ascending, each with the tasks it can hold (capped at the job's). Each node's "available
+  // CPUs" there is its task count times the CPUs per task (the cap of `_select_cores` for a
+  // job with fixed tasks per node), and near-GPU weights are equal on every node a job asking
+  // GPUs per node fits (as `orrery calibrate` submits), so only runs of consecutive node indices
+  // matter: the run that holds the tasks left with the fewest (the first of equals), else the
+  // largest; within it a single node holding all of them with the fewest, else its nodes in
+  // order. Not best fit: on a live cluster a 1-GPU job goes to a lone free node before a node
+  // with fewer idle GPUs inside a longer run (docs/slurm-backfill.md, "Which nodes"). Returns
+  // (node, tasks) pairs, empty when the offers hold fewer tasks than the job has.
+  struct Offer {
+    std::uint32_t node;
+    std::int64_t tasks;
+  };
+  static void cons_tres_pick(const std::vector<Offer>& offers, std::int64_t tasks,
+                             std::vector<Offer>& out) {
+    out.clear();
+    struct Run {
+      std::size_t begin, end;  // into offers
+      std::int64_t sum;
+    };
+    std::vector<Run> runs;
+    std::int64_t total = 0;
+    for (std::size_t i = 0; i < offers.size(); ++i) {
+      if (i == 0 || offers[i].node != offers[i - 1].node + 1) runs.push_back({i, i, 0});
+      runs.back().end = i + 1;
+      runs.back().sum += offers[i].tasks;
+      total += offers[i].tasks;
+    }
+    if (total < tasks) return;
+    std::int64_t left = tasks;
+    while (left > 0) {
+      std::size_t best = runs.size();
+      bool best_enough = false;
+      for (std::size_t r = 0; r < runs.size(); ++r) {
+        if (runs[r].sum == 0) continue;  // used
+        const bool enough = runs[r].sum >= left;
+        if (best == runs.size() || (enough && !best_enough) ||
+            (enough && runs[r].sum < runs[best].sum) || (!enough && runs[r].sum > runs[best].sum)) {
+          best = r;
+          best_enough = enough;
+        }
+      }
+      const Run& run = runs[best];
+      if (out.empty()) {  // nothing chosen yet: one node holding every task, the tightest
+        std::optional<std::size_t> one;
+        for (std::size_t i = run.begin; i < run.end; ++i) {
+          if (offers[i].tasks < left || (one && offers[i].tasks >= offers[*one].tasks)) continue;
+          one = i;
+          if (offers[i].tasks == left) break;
+        }
+        if (one) {
+          out.push_back({offers[*one].node, left});
+          return;
+        }
+      }
+      for (std::size_t i = run.begin; i < run.end && left > 0; ++i) {
+        const std::int64_t k = std::min(left, offers[i].tasks);
+        out.push_back({offers[i].node, k});
+        left -= k;
+      }
+      runs[best].sum = 0;
+    }
+    std::sort(out.begin(), out.end(),
+              [](const Offer& a, const Offer& b) { return a.node < b.node; });
+  }
+
+  // Places the job now on the partition's nodes that `allow` admits, as cons_tres_pick chooses
+  // them; nullopt (and `m` unchanged) when it does not fit.
+  template <class Allow>
+  std::optional<sim::Placement> place_now(FreeMap& m, const sim::Demand& d, std::uint32_t p,
+                                          Allow allow) {
+    if (d.tasks == 0) return std::nullopt;
+    if (d.gpu_milli >= 1000 &&
+        (m.free_whole_gpus(d.gpu_type) < std::uint64_t{d.tasks} * d.gpus_per_task() ||
+         m.whole_gpu_slots(d) < d.tasks)) {
+      return std::nullopt;
+    }
+    offers_.clear();
+    for (std::uint32_t n = m.next_candidate(d, 0); n < m.nodes(); n = m.next_candidate(d, n + 1)) {
+      if (!part_member_[p][n] || !allow(n)) continue;
+      const std::uint32_t k = m.capacity(n, d);
+      if (k > 0) offers_.push_back({n, std::min<std::int64_t>(k, d.tasks)});
+    }
+    cons_tres_pick(offers_, d.tasks, picks_);
+    if (picks_.empty()) return std::nullopt;
+    sim::Placement placement;
+    placement.milli_per_gpu = d.milli_per_gpu();
+    for (const Offer& o : picks_) {
+      for (std::int64_t t = 0; t < o.tasks; ++t) m.take(o.node, d, placement);
+    }
+    return placement;
+  }
+
   void main_pass(sim::SchedulingContext& ctx, bool full) {
     sync_queue(ctx);
     FreeMap m(ctx.cluster());
@@ -426,8 +521,7 @@ class Slurm final : public sim::Policy {
       ++tested;
       ++per_part[p];
       if (!fits_partition(ctx, j)) return true;  // never runnable here: it holds nothing up
-      auto allow = [&](std::uint32_t n) { return static_cast<bool>(part_member_[p][n]); };
-      auto placement = prod::place_gang(m, ctx.demand(j), prod::best_fit_score, allow);
+      auto placement = place_now(m, ctx.demand(j), p, [](std::uint32_t) { return true; });
       if (placement) {
         start(ctx, j, std::move(*placement));
       } else {
@@ -788,10 +882,8 @@ class Slurm final : public sim::Policy {
     };
 
     // The will-run (select/cons_tres `_will_run_test`) on the node set `avail`: when the job
-    // could start by the usage of running jobs alone, or nothing when it never fits there. For a
-    // one-task job, `e_node` is the node where it first fits.
+    // could start by the usage of running jobs alone, or nothing when it never fits there.
     const std::int64_t align = cfg_.epoch_offset.ms();
-    std::uint32_t e_node = 0;
     auto will_run = [&](std::uint32_t p, const sim::Demand& d, const Amount& per, const Bits& avail,
                         bool now_only) -> std::optional<std::int64_t> {
       const bool gang = d.tasks > 1;
@@ -803,7 +895,6 @@ class Slurm final : public sim::Policy {
         for (std::uint32_t n : f.now_nodes) {
           if (has(avail, n)) {
             e = now;
-            e_node = n;
             break;
           }
         }
@@ -811,7 +902,6 @@ class Slurm final : public sim::Policy {
           for (const auto& [first, n] : shape_fits(p, d, per, kOrder).order) {
             if (first > now && has(avail, n)) {
               e = first;
-              e_node = n;
               break;
             }
           }
@@ -909,7 +999,6 @@ class Slurm final : public sim::Policy {
       const sim::Demand& d = ctx.demand(j);
       const Amount per = task_amount(d);
       const std::int64_t limit = std::max<std::int64_t>(1, time_limit(ctx, j).ms());
-      const std::vector<std::uint32_t>& nodes = part_nodes_[p];
       const Bits& usable_nodes = usable_of(p);
       // A job the pass will not reserve for (its partition has bf_job_part_count_reserve
       // reservations already) is tested for now only.
@@ -949,28 +1038,11 @@ class Slurm final : public sim::Policy {
         }
         const std::int64_t start_at = std::max(*answer, start_res);
         if (start_at <= now) {
-          // Start now, best fit on the nodes the map leaves free for the whole run.
-          sim::Placement placement;
-          placement.milli_per_gpu = d.milli_per_gpu();
-          bool ok = true;
-          for (std::uint32_t t = 0; t < d.tasks && ok; ++t) {
-            std::optional<std::uint32_t> best;
-            double best_score = 0;
-            for (std::uint32_t n : nodes) {
-              if (!has(avail, n) || m.capacity(n, d) == 0) continue;
-              const double s = prod::best_fit_score(m, n, d);
-              if (!best || s > best_score) {
-                best = n;
-                best_score = s;
-              }
-            }
-            if (!best) {
-              ok = false;
-              break;
-            }
-            m.take(*best, d, placement);
-          }
-          if (ok) {
+          // Start now on the nodes the map leaves free for the whole run.
+          std::optional<sim::Placement> placed =
+              place_now(m, d, p, [&](std::uint32_t n) { return has(avail, n); });
+          if (placed) {
+            sim::Placement& placement = *placed;
             // The job now runs: the will-run of later jobs sees its usage until now + limit.
             const std::int64_t end = now + limit;
             std::vector<std::uint32_t> touched = placement.task_nodes;
@@ -991,9 +1063,6 @@ class Slurm final : public sim::Policy {
             start(ctx, j, std::move(placement));
             return true;
           }
-          sim::Demand part = d;
-          part.tasks = static_cast<std::uint32_t>(placement.task_nodes.size());
-          m.give_back(part, placement);
           // The will-run said yes but GPUs are shared differently: reserve as for a later start.
         }
         if (!reserves) return true;
@@ -1002,23 +1071,26 @@ class Slurm final : public sim::Policy {
           continue;
         }
         if (start_at > now + cfg_.bf_window.ms()) return true;  // too far ahead: no reservation
-        // The nodes the will-run picks (how cons_tres chooses among the nodes where the job fits
-        // once the answer's batch has ended is not modelled): for one task, the node where it
-        // first fits; for a gang, nodes in the order tasks first fit there (ties by index).
-        std::fill(picked.begin(), picked.end(), 0);
-        if (d.tasks == 1) {
-          picked[e_node >> 6] |= std::uint64_t{1} << (e_node & 63);
-        } else {
-          std::int64_t left = d.tasks;
-          for (const auto& [first, n] : shape_fits(p, d, per, kOrder).order) {
-            if (left <= 0 || first > *answer) break;
-            if (!has(avail, n)) continue;
-            const std::int64_t k = std::min(left, fit_count(idle_at(plan[n], *answer), per));
-            if (k <= 0) continue;
-            picked[n >> 6] |= std::uint64_t{1} << (n & 63);
-            left -= k;
-          }
+        // The nodes the will-run picks: cons_tres's choice among the nodes of `avail` where a
+        // task fits once the answer's batch has ended. (A one-task job that did not fit now has
+        // none that fit now in `avail`: its offers start past now in `order`.)
+        const auto& order = shape_fits(p, d, per, kOrder).order;
+        auto from = order.begin();
+        if (d.tasks == 1 && *answer > now)
+          from = std::upper_bound(order.begin(), order.end(), std::pair{now, ~std::uint32_t{0}});
+        offers_.clear();
+        for (auto it = from; it != order.end() && it->first <= *answer; ++it) {
+          const std::uint32_t n = it->second;
+          if (!has(avail, n)) continue;
+          const std::int64_t k =
+              std::min<std::int64_t>(d.tasks, fit_count(idle_at(plan[n], *answer), per));
+          if (k > 0) offers_.push_back({n, k});
         }
+        std::sort(offers_.begin(), offers_.end(),
+                  [](const Offer& a, const Offer& b) { return a.node < b.node; });
+        cons_tres_pick(offers_, d.tasks, picks_);
+        std::fill(picked.begin(), picked.end(), 0);
+        for (const Offer& o : picks_) picked[o.node >> 6] |= std::uint64_t{1} << (o.node & 63);
         const std::int64_t res_start = start_at / resolution * resolution;
         const std::int64_t res_end = (start_at + limit) / resolution * resolution;
         if (start_at > now) {
@@ -1062,6 +1134,7 @@ class Slurm final : public sim::Policy {
   std::vector<std::vector<Event>> deltas_;   // backfill_pass's release events (reused)
   std::vector<std::pair<std::int64_t, std::uint32_t>> ends_;  // backfill_pass's running ends
   std::vector<Slice> space_;                                  // backfill_pass's map (reused)
+  std::vector<Offer> offers_, picks_;                         // cons_tres_pick's in and out
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
   std::vector<std::uint32_t> first_gpu_;

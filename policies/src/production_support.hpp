@@ -146,8 +146,8 @@ std::optional<sim::Placement> place_gang(FreeMap& m, const sim::Demand& d, const
 std::optional<sim::Placement> place_task(FreeMap& m, const sim::Demand& d, const NodeScore& score,
                                          const NodeFilter& allow = {});
 
-// Best fit: fewest idle GPUs, then least idle CPU (Slurm's select/cons_tres packs; Kueue
-// admission falls back to it where the scenario's placer cannot be told a GPU model).
+// Best fit: fewest idle GPUs, then least idle CPU (Kueue admission falls back to it where the
+// scenario's placer cannot be told a GPU model).
 double best_fit_score(const FreeMap& m, std::uint32_t node, const sim::Demand& d);
 
 // Whether a pending job may take resources now (not rejected and not finished).

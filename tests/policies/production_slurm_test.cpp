@@ -144,6 +144,59 @@ TEST(Slurm, TheWillRunAnswersTheLastEndOfTheFirstBatchThatFits) {
   EXPECT_EQ(l.start(5), 570);
 }
 
+// select/cons_tres chooses nodes by runs of consecutive nodes where the job fits, the shortest
+// run that holds it first, then its first node; not by best fit (docs/slurm-backfill.md, "Which
+// nodes"). Four nodes with 4 GPUs, from 0 (each placed by the same rule): A (4 GPUs, 100 s) on
+// n0, B (4 GPUs) on n1, C (3 GPUs) on n2, D (3 GPUs) on n3, leaving one GPU idle on n2 and n3.
+// A ends at 100. E (1 GPU) at 150 fits n0 (4 idle), n2 and n3 (1 each): the runs are n0 and
+// n2-n3, and n0, alone, is the shorter; best fit would take n2. F (2 tasks of 1 GPU) at 160:
+// n0 holds both (3 idle), as does the run n2-n3, one task each; the first of the two, n0, wins
+// and, holding every task, takes both.
+TEST(Slurm, NodesAreChosenByRunsOfConsecutiveFreeNodesNotByBestFit) {
+  sim::Workload w;
+  add_job(w, 0, 100, 4, 1, 100);    // A
+  add_job(w, 0, 1000, 4, 1, 1000);  // B
+  add_job(w, 0, 1000, 3, 1, 1000);  // C
+  add_job(w, 0, 1000, 3, 1, 1000);  // D
+  add_job(w, 150, 100, 1, 1, 100);  // E
+  add_job(w, 160, 10, 1, 2, 10);    // F
+  const auto r = run(uniform_cluster(4, 4), w, "slurm", low_latency());
+  for (sim::JobIndex j = 0; j < 4; ++j) {
+    EXPECT_EQ(r.start(j), 0);
+    EXPECT_EQ(r.first_node(j), j);
+  }
+  EXPECT_EQ(r.start(4), 150);
+  EXPECT_EQ(r.first_node(4), 0U);
+  EXPECT_EQ(r.start(5), 160);
+  EXPECT_EQ(r.rec.starts.at(5).front().second.task_nodes, (std::vector<std::uint32_t>{0, 0}));
+}
+
+// The will-run reserves the nodes cons_tres would choose once the answer's batch has ended
+// (the live run tests/calibrate/data/will-run-pick-run is this case). Three nodes with 8 GPUs,
+// low-latency settings; each job runs to its limit. A (8 GPUs, 300 s) on n0 from 0; B (6 GPUs,
+// 240 s) at 40 on n1 (n1-n2 is one run: its first node); C (8 GPUs, 540 s) at 45 on n2. R (8
+// GPUs, 120 s) at 60 cannot start; exactly it fits when B ends (n1, 280), but the will-run's
+// batch from B's end (280 up to 300 + 30) holds A's end too: the answer is 300, when n0 and n1
+// are both free, one run, and the pick is its first node, n0. (Reserving n1, the node where R
+// first fits, would be the old model's pick.) S (2 GPUs, 660 s) at 61 fits n1's 2 idle GPUs and
+// n1 is not reserved: it starts at once. R starts at 300 on n0, when A ends.
+TEST(Slurm, TheWillRunReservesTheNodesConsTresWouldChoose) {
+  sim::Workload w;
+  add_job(w, 0, 300, 8, 1, 300);   // A
+  add_job(w, 40, 240, 6, 1, 240);  // B
+  add_job(w, 45, 540, 8, 1, 540);  // C
+  add_job(w, 60, 120, 8, 1, 120);  // R
+  add_job(w, 61, 660, 2, 1, 660);  // S
+  const auto r = run(uniform_cluster(3, 8), w, "slurm", low_latency());
+  EXPECT_EQ(r.first_node(0), 0U);
+  EXPECT_EQ(r.first_node(1), 1U);
+  EXPECT_EQ(r.first_node(2), 2U);
+  EXPECT_EQ(r.start(4), 61);
+  EXPECT_EQ(r.first_node(4), 1U);
+  EXPECT_EQ(r.start(3), 300);
+  EXPECT_EQ(r.first_node(3), 0U);
+}
+
 // The backfill map holds at most bf_node_space_size slices; when a reservation finds it full,
 // the pass ends (Slurm: "table size limit ... reached"). Four nodes with one GPU each: A (3 GPUs,
 // 20 s) runs from 0; B (4 GPUs, limit 10) at 0.5 cannot start and blocks the main scheduler; at

@@ -84,7 +84,8 @@ struct JobComparison {
   double submit_s = 0;
   double gpus = 0;
   std::optional<double> observed_start_s, observed_end_s, simulated_start_s, simulated_end_s;
-  std::string observed_nodes;
+  std::string observed_nodes;                     // Slurm's hostlist, as recorded
+  std::vector<std::uint32_t> simulated_node_ids;  // the model's nodes (cluster indices), ascending
 };
 
 std::vector<JobComparison> job_comparisons(const sim::Workload& observed,

@@ -54,6 +54,13 @@ struct ProfileCheck {
 // The run's unfitted model (from its slurm.conf) against the profile's, both on the run's own
 // phases.
 ProfileCheck check_profile(const SavedSlurmRun& run, const CalibrationProfile& profile);
+// Where the model put a job, by the run's node names (its partition's nodes in slurm.conf
+// order, as the replayed cluster numbers them), comma-separated in node order.
+std::string simulated_node_names(const SavedSlurmRun& run, const JobComparison& job);
+// Whether the model put the job on exactly the nodes Slurm allocated (the observed hostlist,
+// expanded); false when either is unknown.
+bool same_nodes(const SavedSlurmRun& run, const JobComparison& job);
+
 ProfileCheck check_profile(const sim::ClusterSpec& cluster, const sim::Workload& observed,
                            const LiveRun& live, const ModelParams& defaults,
                            const CalibrationProfile& profile);
