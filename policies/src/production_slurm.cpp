@@ -456,17 +456,17 @@ class Slurm final : public sim::Policy {
         }
       }
       const Run& run = runs[best];
-      if (out.empty()) {  // nothing chosen yet: one node holding every task, the tightest
-        std::optional<std::size_t> one;
-        for (std::size_t i = run.begin; i < run.end; ++i) {
-          if (offers[i].tasks < left || (one && offers[i].tasks >= offers[*one].tasks)) continue;
-          one = i;
-          if (offers[i].tasks == left) break;
-        }
-        if (one) {
-          out.push_back({offers[*one].node, left});
-          return;
-        }
+      // One node of the run holding every task left, the tightest (Slurm tests this while at
+      // most one node is still required, which for a job of tasks is always).
+      std::optional<std::size_t> one;
+      for (std::size_t i = run.begin; i < run.end; ++i) {
+        if (offers[i].tasks < left || (one && offers[i].tasks >= offers[*one].tasks)) continue;
+        one = i;
+        if (offers[i].tasks == left) break;
+      }
+      if (one) {
+        out.push_back({offers[*one].node, left});
+        break;
       }
       for (std::size_t i = run.begin; i < run.end && left > 0; ++i) {
         const std::int64_t k = std::min(left, offers[i].tasks);

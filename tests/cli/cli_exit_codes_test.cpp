@@ -50,6 +50,10 @@ TEST(Cli, CalibrateCheckComparesAProfileOnASavedRunAndNamesABadFolder) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("unfitted"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("the profile is closer"), std::string::npos) << r.output;
+  // And where the models put the jobs against the nodes Slurm allocated (the 45 have nodes).
+  EXPECT_NE(r.output.find("jobs on the nodes Slurm chose: unfitted "), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(" of 45, profile "), std::string::npos) << r.output;
   TempDir tmp;
   r = run_command(cli() + " calibrate check" + profile + " " + tmp.path().string());
   EXPECT_EQ(r.exit_code, 2) << r.output;
@@ -76,6 +80,9 @@ TEST(Cli, CalibrateFitRefitsASavedRunAndCheckListsItsJobs) {
   EXPECT_EQ(csv.rfind("run,job_id,submit_s,observed_start_s", 0), 0U) << csv.substr(0, 200);
   const auto rows = std::count(csv.begin(), csv.end(), '\n');
   EXPECT_EQ(rows, 46) << "a header and the run's 45 jobs";
+  EXPECT_NE(csv.find(",observed_nodes,unfitted_nodes,profile_nodes\n"), std::string::npos)
+      << csv.substr(0, 200);
+  EXPECT_NE(csv.find(",n1,n1,n1\n"), std::string::npos) << "the first job, on n1 in all three";
   // A folder that is not a calibration run: bad input naming what is missing.
   r = run_command(cli() + " calibrate fit " + tmp.path().string() + " -o " +
                   (tmp / "p2.json").string());

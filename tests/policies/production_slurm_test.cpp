@@ -169,6 +169,18 @@ TEST(Slurm, NodesAreChosenByRunsOfConsecutiveFreeNodesNotByBestFit) {
   EXPECT_EQ(r.first_node(4), 0U);
   EXPECT_EQ(r.start(5), 160);
   EXPECT_EQ(r.rec.starts.at(5).front().second.task_nodes, (std::vector<std::uint32_t>{0, 0}));
+
+  // A gang takes the run that holds all its tasks. Six nodes with 1 GPU; six one-GPU jobs from 0
+  // take n0..n5 in turn (each the first node of the one run left), those on n1 and n4 for long.
+  // At 50 the others end: free runs n0, n2-n3, n5. G (2 tasks) at 60 takes n2 and n3, the only
+  // run holding both (best fit, all nodes equal, would take n0 and n2).
+  sim::Workload g;
+  for (int k = 0; k < 6; ++k) add_job(g, 0, k == 1 || k == 4 ? 1000 : 50, 1, 1);
+  add_job(g, 60, 10, 1, 2);
+  const auto rg = run(uniform_cluster(6, 1), g, "slurm", low_latency());
+  for (sim::JobIndex j = 0; j < 6; ++j) EXPECT_EQ(rg.first_node(j), j);
+  EXPECT_EQ(rg.start(6), 60);
+  EXPECT_EQ(rg.rec.starts.at(6).front().second.task_nodes, (std::vector<std::uint32_t>{2, 3}));
 }
 
 // The will-run reserves the nodes cons_tres would choose once the answer's batch has ended
