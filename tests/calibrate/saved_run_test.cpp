@@ -179,9 +179,13 @@ TEST(ProfileCheck, AProfileFittedOnOneRunIsCloserOnAnotherRunThanTheUnfittedMode
 // nodes Slurm allocated but one, whose choice hinges on an end the replay has 0.25 s early: at
 // 49.41 s job 1588 went to n2 (n1 was full until 1548 ended at 49.57 s); the unfitted model,
 // without completion latency, ends 1548 at 49.32 s, and n1-n3 is one run then, so it takes n1.
+// data/gang-pick-run (`orrery calibrate slurm --local 4:8:a100 --min-duration 1 --no-fit`; submit
+// s, nodes x GPUs, sleep s): F 0, 1 x 8, 20 (n1); L 1, 1 x 8, 100 (n2); G 30, 2 x 8, 30; K 31,
+// 1 x 8, 30. At 30 n1, n3 and n4 are free: the runs are n1 and n3-n4, and only the second holds
+// G: Slurm gave it n[3-4] (best fit, all nodes equal, would have taken n1 and n3) and K n1.
 TEST(SavedRun, TheModelChoosesTheNodesSlurmChose) {
-  for (const std::string run :
-       {"saved-run", "whole-node-run", "will-run-batch-run", "will-run-pick-run"}) {
+  for (const std::string run : {"saved-run", "whole-node-run", "will-run-batch-run",
+                                "will-run-pick-run", "gang-pick-run"}) {
     const SavedSlurmRun r = load_saved_slurm_run((kData / run).string());
     // jobs_defaults is the run's unfitted model; the profile only makes jobs_profile.
     const fs::path profile =
