@@ -128,6 +128,11 @@ SlurmCalibration calibrate_slurm(const SlurmCalibrationOptions& o) {
   } else {
     c.policy_note = initial.policy;
   }
+  if (c.conf.weights_differ(shape.partition)) {
+    c.policy_note +=
+        "; note: the partition's nodes have different Weight= values, which the model takes "
+        "equal (Slurm allocates the lowest first): its node choices may differ";
+  }
   log("model: " + c.policy_note);
   FitOptions fo;
   if (!o.fit) fo = {false, false, false, false, false, 0};

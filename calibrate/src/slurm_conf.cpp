@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <system_error>
 #include <vector>
@@ -223,6 +224,19 @@ sim::ClusterSpec SlurmConf::cluster_spec(std::string_view partition_name) const 
   return spec;
 }
 
+bool SlurmConf::weights_differ(std::string_view partition_name) const {
+  const SlurmPartition* part = partition(partition_name);
+  if (!part) return false;
+  std::optional<std::uint64_t> first;
+  for (const auto& name : part->nodes) {
+    const SlurmNode* n = node(name);
+    if (!n) continue;
+    if (first && *first != n->weight) return true;
+    first = n->weight;
+  }
+  return false;
+}
+
 namespace {
 
 // How deep Include lines may nest (slurm.conf including a file that includes another ...).
@@ -324,6 +338,11 @@ SlurmConf parse_conf(const std::string& text, const std::string& path, IncludeSt
         } else if (key == "gres") {
           gres_seen = true;
           parse_gres(v, proto, where, problems);
+        } else if (key == "weight") {
+          if (auto n = to_uint(v))
+            proto.weight = *n;
+          else
+            problems.add(where, "Weight=" + v + " is not a whole number");
         }
       }
       if (!gres_seen) {

@@ -108,6 +108,28 @@ TEST(SlurmConf, ParsesNodesGresPartitionsAndSchedulerParameters) {
   EXPECT_EQ(spec.pools[0].gpu_type, "h100");
   EXPECT_EQ(spec.pools[1].gpu_type, "gpu");  // an untyped GRES
   EXPECT_THROW(parse_slurm_conf("NodeName=n[3-1]\n", "x"), sim::InputError);
+  EXPECT_FALSE(conf.weights_differ("all"));
+}
+
+// Node weights are read so a calibration can say when the model's node choice (weights taken
+// equal) may differ from Slurm's; a bad one is bad input naming the line.
+TEST(SlurmConf, ReadsNodeWeights) {
+  const SlurmConf conf = parse_slurm_conf(
+      "NodeName=a[1-2] Gres=gpu:8 Weight=10\nNodeName=b1 Gres=gpu:8\n"
+      "PartitionName=p Nodes=a[1-2],b1 Default=YES\nPartitionName=q Nodes=a[1-2]\n",
+      "slurm.conf");
+  ASSERT_EQ(conf.nodes.size(), 3U);
+  EXPECT_EQ(conf.nodes[0].weight, 10U);
+  EXPECT_EQ(conf.nodes[2].weight, 1U);  // Slurm's default
+  EXPECT_TRUE(conf.weights_differ("p"));
+  EXPECT_FALSE(conf.weights_differ("q"));
+  try {
+    parse_slurm_conf("ClusterName=c\nNodeName=n1 Weight=heavy\n", "slurm.conf");
+    ADD_FAILURE() << "a bad weight was accepted";
+  } catch (const sim::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("Weight=heavy"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(":2"), std::string::npos) << e.what();
+  }
 }
 
 TEST(SlurmConf, ExpandsHostlists) {

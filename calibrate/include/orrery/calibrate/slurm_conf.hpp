@@ -31,6 +31,7 @@ struct SlurmNode {
   std::uint64_t memory_mib = 1;
   std::string gpu_type;  // empty when the GRES is untyped
   std::uint32_t gpus = 0;
+  std::uint64_t weight = 1;  // Weight= (Slurm's default 1); the model takes weights equal
 };
 
 struct SlurmPartition {
@@ -55,6 +56,9 @@ struct SlurmConf {
   const SlurmNode* node(std::string_view name) const;
   // The partition's nodes grouped into node pools of identical nodes (order kept).
   sim::ClusterSpec cluster_spec(std::string_view partition = {}) const;
+  // Whether the partition's nodes have different Weight= values (Slurm allocates the lowest
+  // first; the `slurm` policy takes them equal).
+  bool weights_differ(std::string_view partition = {}) const;
 };
 
 // Parses slurm.conf text (Include lines resolve against `path`'s folder). Throws sim::InputError
