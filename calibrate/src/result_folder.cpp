@@ -103,7 +103,18 @@ void write_result_folder(const std::string& dir, const ResultInputs& in) {
     std::string csv =
         "job_id,submit_s,gpus,observed_nodes,observed_start_s,observed_end_s,"
         "simulated_start_before_s,simulated_end_before_s,start_error_before_s,"
-        "simulated_start_after_s,simulated_end_after_s,start_error_after_s,end_error_after_s\n";
+        "simulated_start_after_s,simulated_end_after_s,start_error_after_s,end_error_after_s,"
+        "simulated_nodes_before,simulated_nodes_after\n";
+    // Where each model put the job, by node name (empty where the calibration has no names).
+    auto names = [&](const std::vector<std::uint32_t>& ids) {
+      std::string out;
+      if (in.node_names.empty()) return out;
+      for (std::uint32_t id : ids) {
+        if (!out.empty()) out += ',';
+        out += id < in.node_names.size() ? in.node_names[id] : "#" + std::to_string(id);
+      }
+      return traces::csv_escape(out);
+    };
     for (std::size_t i = 0; i < cb.size(); ++i) {
       const auto& b = cb[i];
       const auto& a = ca[i];
@@ -113,7 +124,8 @@ void write_result_folder(const std::string& dir, const ResultInputs& in) {
              opt(b.simulated_start_s) + ',' + opt(b.simulated_end_s) + ',' +
              diff(b.simulated_start_s, b.observed_start_s) + ',' + opt(a.simulated_start_s) + ',' +
              opt(a.simulated_end_s) + ',' + diff(a.simulated_start_s, a.observed_start_s) + ',' +
-             diff(a.simulated_end_s, a.observed_end_s) + '\n';
+             diff(a.simulated_end_s, a.observed_end_s) + ',' + names(b.simulated_node_ids) + ',' +
+             names(a.simulated_node_ids) + '\n';
     }
     scenario::write_file_atomic((fs::path(dir) / "comparison.csv").string(), csv);
   }

@@ -155,6 +155,7 @@ SlurmCalibration calibrate_slurm(const SlurmCalibrationOptions& o) {
     in.observed = c.observed;
     in.fit = c.fit;
     in.profile = c.profile;
+    in.node_names = part->nodes;  // the cluster's nodes, in its order (cluster_spec)
     for (const ObservedJob& j : c.live.jobs) {
       if (!j.release_ms) continue;
       ObservedJobRow row;

@@ -42,6 +42,7 @@ struct ResultInputs {
   sim::ClusterSpec cluster;
   sim::Workload observed;
   std::vector<ObservedJobRow> observed_rows;  // same order as observed.jobs (may be empty)
+  std::vector<std::string> node_names;        // the cluster's nodes by index (may be empty)
   FitReport fit;
   CalibrationProfile profile;
   nlohmann::json summary = nlohmann::json::object();          // merged into calibration.json
