@@ -279,6 +279,16 @@ sim::RunResult replay(const sim::ClusterSpec& cluster, const sim::Workload& obse
   return r;
 }
 
+std::string node_names(const std::vector<std::string>& names,
+                       const std::vector<std::uint32_t>& ids) {
+  std::string out;
+  for (std::uint32_t id : ids) {
+    if (!out.empty()) out += ',';
+    out += id < names.size() ? names[id] : "#" + std::to_string(id);
+  }
+  return out;
+}
+
 std::vector<JobComparison> job_comparisons(const sim::Workload& observed,
                                            const sim::RunResult& simulated) {
   std::vector<JobComparison> out;

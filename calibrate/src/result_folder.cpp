@@ -107,13 +107,8 @@ void write_result_folder(const std::string& dir, const ResultInputs& in) {
         "simulated_nodes_before,simulated_nodes_after\n";
     // Where each model put the job, by node name (empty where the calibration has no names).
     auto names = [&](const std::vector<std::uint32_t>& ids) {
-      std::string out;
-      if (in.node_names.empty()) return out;
-      for (std::uint32_t id : ids) {
-        if (!out.empty()) out += ',';
-        out += id < in.node_names.size() ? in.node_names[id] : "#" + std::to_string(id);
-      }
-      return traces::csv_escape(out);
+      return in.node_names.empty() ? std::string()
+                                   : traces::csv_escape(node_names(in.node_names, ids));
     };
     for (std::size_t i = 0; i < cb.size(); ++i) {
       const auto& b = cb[i];

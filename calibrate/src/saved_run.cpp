@@ -249,12 +249,7 @@ ProfileCheck check_profile(const SavedSlurmRun& run, const CalibrationProfile& p
 
 std::string simulated_node_names(const SavedSlurmRun& run, const JobComparison& job) {
   const SlurmPartition* part = run.conf.partition(run.partition);
-  std::string out;
-  for (std::uint32_t id : job.simulated_node_ids) {
-    if (!out.empty()) out += ',';
-    out += part && id < part->nodes.size() ? part->nodes[id] : "#" + std::to_string(id);
-  }
-  return out;
+  return node_names(part ? part->nodes : std::vector<std::string>{}, job.simulated_node_ids);
 }
 
 bool same_nodes(const SavedSlurmRun& run, const JobComparison& job) {

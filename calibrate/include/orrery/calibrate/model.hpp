@@ -88,6 +88,11 @@ struct JobComparison {
   std::vector<std::uint32_t> simulated_node_ids;  // the model's nodes (cluster indices), ascending
 };
 
+// Nodes by name ("n1,n3"): `names` lists the cluster's nodes by index; an index past it is
+// written "#index".
+std::string node_names(const std::vector<std::string>& names,
+                       const std::vector<std::uint32_t>& ids);
+
 std::vector<JobComparison> job_comparisons(const sim::Workload& observed,
                                            const sim::RunResult& simulated);
 Errors compare(const sim::Workload& observed, const sim::RunResult& simulated,
