@@ -179,8 +179,8 @@ int run_check(const CalibrateArgs& a) {
     for (std::size_t i = 0; i < c.jobs_defaults.size(); ++i) {
       if (c.jobs_defaults[i].observed_nodes.empty()) continue;
       ++known;
-      agree_defaults += calibrate::same_nodes(r, c.jobs_defaults[i]) ? 1 : 0;
-      agree_profile += calibrate::same_nodes(r, c.jobs_profile[i]) ? 1 : 0;
+      agree_defaults += calibrate::same_nodes(r, c.jobs_defaults[i]) ? 1U : 0U;
+      agree_profile += calibrate::same_nodes(r, c.jobs_profile[i]) ? 1U : 0U;
     }
     if (known > 0) {
       std::cout << fmt::format(
