@@ -181,6 +181,16 @@ TEST(Slurm, NodesAreChosenByRunsOfConsecutiveFreeNodesNotByBestFit) {
   for (sim::JobIndex j = 0; j < 6; ++j) EXPECT_EQ(rg.first_node(j), j);
   EXPECT_EQ(rg.start(6), 60);
   EXPECT_EQ(rg.rec.starts.at(6).front().second.task_nodes, (std::vector<std::uint32_t>{2, 3}));
+
+  // When no run holds the gang, the largest goes first, then the run that holds what is left.
+  // The same start with n1 and n3 held: free runs n0, n2, n4-n5. H (3 tasks) takes n4 and n5,
+  // then n0, the first of the runs that hold the last task (in index order: n0, n2, n4).
+  sim::Workload h;
+  for (int k = 0; k < 6; ++k) add_job(h, 0, k == 1 || k == 3 ? 1000 : 50, 1, 1);
+  add_job(h, 60, 10, 1, 3);
+  const auto rh = run(uniform_cluster(6, 1), h, "slurm", low_latency());
+  EXPECT_EQ(rh.start(6), 60);
+  EXPECT_EQ(rh.rec.starts.at(6).front().second.task_nodes, (std::vector<std::uint32_t>{0, 4, 5}));
 }
 
 // The will-run reserves the nodes cons_tres would choose once the answer's batch has ended
