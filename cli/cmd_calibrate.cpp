@@ -101,6 +101,11 @@ int run_slurm(const CalibrateArgs& a) {
   g_stop = nullptr;
   std::cout << fmt::format("{} jobs replayed; model: {}\n", c.observed.jobs.size(), c.policy_note);
   std::cout << calibrate::errors_table(c.fit.errors_before, c.fit.errors_after);
+  if (c.nodes_known > 0) {
+    std::cout << fmt::format(
+        "jobs on the nodes Slurm chose: before fit {} of {}, after fit {} of {}\n",
+        c.nodes_same_before, c.nodes_known, c.nodes_same_after, c.nodes_known);
+  }
   const auto& m = c.fit.after;
   std::cout << fmt::format(
       "fitted: tick {:.3f} s, phase {:.3f} s, launch {:.3f} s, completion {:.3f} s, placement {}\n",

@@ -289,6 +289,24 @@ std::string node_names(const std::vector<std::string>& names,
   return out;
 }
 
+bool same_nodes(const std::vector<std::string>& names, const JobComparison& job) {
+  if (job.observed_nodes.empty() || job.simulated_node_ids.empty()) return false;
+  std::vector<std::string> observed;
+  try {
+    observed = expand_hostlist(job.observed_nodes);
+  } catch (const sim::InputError&) {
+    return false;
+  }
+  std::vector<std::string> simulated;
+  for (std::uint32_t id : job.simulated_node_ids) {
+    if (id >= names.size()) return false;
+    simulated.push_back(names[id]);
+  }
+  std::sort(observed.begin(), observed.end());
+  std::sort(simulated.begin(), simulated.end());
+  return observed == simulated;
+}
+
 std::vector<JobComparison> job_comparisons(const sim::Workload& observed,
                                            const sim::RunResult& simulated) {
   std::vector<JobComparison> out;

@@ -253,22 +253,8 @@ std::string simulated_node_names(const SavedSlurmRun& run, const JobComparison& 
 }
 
 bool same_nodes(const SavedSlurmRun& run, const JobComparison& job) {
-  if (job.observed_nodes.empty() || job.simulated_node_ids.empty()) return false;
-  std::vector<std::string> observed;
-  try {
-    observed = expand_hostlist(job.observed_nodes);
-  } catch (const sim::InputError&) {
-    return false;
-  }
-  std::vector<std::string> simulated;
   const SlurmPartition* part = run.conf.partition(run.partition);
-  for (std::uint32_t id : job.simulated_node_ids) {
-    if (!part || id >= part->nodes.size()) return false;
-    simulated.push_back(part->nodes[id]);
-  }
-  std::sort(observed.begin(), observed.end());
-  std::sort(simulated.begin(), simulated.end());
-  return observed == simulated;
+  return part && same_nodes(part->nodes, job);
 }
 
 }  // namespace orrery::calibrate

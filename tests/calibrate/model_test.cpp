@@ -141,6 +141,29 @@ TEST(SlurmConf, ExpandsHostlists) {
   EXPECT_THROW(expand_hostlist("n[1-"), sim::InputError);
 }
 
+// Node lists: the observed hostlist expanded against the names of the simulated node ids, in
+// any order; unknown or malformed lists never match.
+TEST(Compare, SameNodesReadsSlurmHostlists) {
+  const std::vector<std::string> names = {"n1", "n2", "n3", "n4"};
+  JobComparison j;
+  j.observed_nodes = "n[3-4]";
+  j.simulated_node_ids = {2, 3};
+  EXPECT_TRUE(same_nodes(names, j));
+  EXPECT_EQ(node_names(names, j.simulated_node_ids), "n3,n4");
+  j.simulated_node_ids = {0, 3};
+  EXPECT_FALSE(same_nodes(names, j));
+  j.observed_nodes = "n4,n1";
+  EXPECT_TRUE(same_nodes(names, j));
+  j.observed_nodes = "n[4-";
+  EXPECT_FALSE(same_nodes(names, j));
+  j.observed_nodes.clear();
+  EXPECT_FALSE(same_nodes(names, j));
+  j.observed_nodes = "n1";
+  j.simulated_node_ids = {7};
+  EXPECT_FALSE(same_nodes(names, j));
+  EXPECT_EQ(node_names(names, j.simulated_node_ids), "#7");
+}
+
 TEST(Compare, KendallTau) {
   EXPECT_DOUBLE_EQ(kendall_tau({1, 2, 3, 4}, {10, 20, 30, 40}), 1.0);
   EXPECT_DOUBLE_EQ(kendall_tau({1, 2, 3, 4}, {4, 3, 2, 1}), -1.0);

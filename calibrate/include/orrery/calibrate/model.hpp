@@ -93,6 +93,11 @@ struct JobComparison {
 std::string node_names(const std::vector<std::string>& names,
                        const std::vector<std::uint32_t>& ids);
 
+// Whether the model put the job on exactly the nodes the scheduler allocated: the observed
+// list (a Slurm hostlist, "n[1-2],n4") expanded against `names[simulated id]`; false when
+// either is unknown or the list is malformed.
+bool same_nodes(const std::vector<std::string>& names, const JobComparison& job);
+
 std::vector<JobComparison> job_comparisons(const sim::Workload& observed,
                                            const sim::RunResult& simulated);
 Errors compare(const sim::Workload& observed, const sim::RunResult& simulated,

@@ -46,7 +46,10 @@ struct SlurmCalibration {
   sim::Workload observed;
   FitReport fit;
   CalibrationProfile profile;
-  std::string policy_note;        // which policy and why
+  std::string policy_note;  // which policy and why
+  // Jobs with a node list from Slurm, and of those the ones each model (before and after the
+  // fit) put on exactly Slurm's nodes.
+  std::size_t nodes_known = 0, nodes_same_before = 0, nodes_same_after = 0;
   std::vector<int> stopped_pids;  // the local cluster's processes that stop() ended
 };
 
