@@ -170,27 +170,25 @@ TEST(Slurm, NodesAreChosenByRunsOfConsecutiveFreeNodesNotByBestFit) {
   EXPECT_EQ(r.start(5), 160);
   EXPECT_EQ(r.rec.starts.at(5).front().second.task_nodes, (std::vector<std::uint32_t>{0, 0}));
 
-  // A gang takes the run that holds all its tasks. Six nodes with 1 GPU; six one-GPU jobs from 0
-  // take n0..n5 in turn (each the first node of the one run left), those on n1 and n4 for long.
-  // At 50 the others end: free runs n0, n2-n3, n5. G (2 tasks) at 60 takes n2 and n3, the only
-  // run holding both (best fit, all nodes equal, would take n0 and n2).
-  sim::Workload g;
-  for (int k = 0; k < 6; ++k) add_job(g, 0, k == 1 || k == 4 ? 1000 : 50, 1, 1);
-  add_job(g, 60, 10, 1, 2);
-  const auto rg = run(uniform_cluster(6, 1), g, "slurm", low_latency());
-  for (sim::JobIndex j = 0; j < 6; ++j) EXPECT_EQ(rg.first_node(j), j);
-  EXPECT_EQ(rg.start(6), 60);
-  EXPECT_EQ(rg.rec.starts.at(6).front().second.task_nodes, (std::vector<std::uint32_t>{2, 3}));
-
+  // Gangs. Six nodes with 1 GPU; six one-GPU jobs from 0 take n0..n5 in turn (each the first
+  // node of the one run left), two of them for long; at 50 the others end. Then a gang of
+  // `tasks` at 60: where does it start?
+  auto gang_nodes = [](int held1, int held2, std::uint32_t tasks) {
+    sim::Workload w6;
+    for (int k = 0; k < 6; ++k) add_job(w6, 0, k == held1 || k == held2 ? 1000 : 50, 1, 1);
+    add_job(w6, 60, 10, 1, tasks);
+    const auto r6 = run(uniform_cluster(6, 1), w6, "slurm", low_latency());
+    for (sim::JobIndex j = 0; j < 6; ++j) EXPECT_EQ(r6.first_node(j), j);
+    EXPECT_EQ(r6.start(6), 60);
+    return r6.rec.starts.at(6).front().second.task_nodes;
+  };
+  // n1 and n4 held: free runs n0, n2-n3, n5. Two tasks take n2 and n3, the only run holding
+  // both (best fit, all nodes equal, would take n0 and n2).
+  EXPECT_EQ(gang_nodes(1, 4, 2), (std::vector<std::uint32_t>{2, 3}));
   // When no run holds the gang, the largest goes first, then the run that holds what is left.
-  // The same start with n1 and n3 held: free runs n0, n2, n4-n5. H (3 tasks) takes n4 and n5,
-  // then n0, the first of the runs that hold the last task (in index order: n0, n2, n4).
-  sim::Workload h;
-  for (int k = 0; k < 6; ++k) add_job(h, 0, k == 1 || k == 3 ? 1000 : 50, 1, 1);
-  add_job(h, 60, 10, 1, 3);
-  const auto rh = run(uniform_cluster(6, 1), h, "slurm", low_latency());
-  EXPECT_EQ(rh.start(6), 60);
-  EXPECT_EQ(rh.rec.starts.at(6).front().second.task_nodes, (std::vector<std::uint32_t>{0, 4, 5}));
+  // n1 and n3 held: free runs n0, n2, n4-n5. Three tasks take n4 and n5, then n0, the first of
+  // the runs that hold the last task (in index order: n0, n2, n4).
+  EXPECT_EQ(gang_nodes(1, 3, 3), (std::vector<std::uint32_t>{0, 4, 5}));
 }
 
 // The will-run reserves the nodes cons_tres would choose once the answer's batch has ended
