@@ -180,17 +180,14 @@ int run_check(const CalibrateArgs& a) {
                              c.errors_profile.jobs);
     std::cout << calibrate::errors_table(c.errors_defaults, c.errors_profile, "unfitted",
                                          "profile");
-    std::size_t agree_defaults = 0, agree_profile = 0, known = 0;
-    for (std::size_t i = 0; i < c.jobs_defaults.size(); ++i) {
-      if (c.jobs_defaults[i].observed_nodes.empty()) continue;
-      ++known;
-      agree_defaults += calibrate::same_nodes(r, c.jobs_defaults[i]) ? 1U : 0U;
-      agree_profile += calibrate::same_nodes(r, c.jobs_profile[i]) ? 1U : 0U;
-    }
-    if (known > 0) {
+    const calibrate::SlurmPartition* part = r.conf.partition(r.partition);
+    const calibrate::NodeAgreement n =
+        part ? calibrate::node_agreement(part->nodes, c.jobs_defaults, c.jobs_profile)
+             : calibrate::NodeAgreement{};
+    if (n.known > 0) {
       std::cout << fmt::format(
-          "jobs on the nodes Slurm chose: unfitted {} of {}, profile {} of {}\n", agree_defaults,
-          known, agree_profile, known);
+          "jobs on the nodes Slurm chose: unfitted {} of {}, profile {} of {}\n", n.same_a, n.known,
+          n.same_b, n.known);
     }
     const bool better = c.errors_profile.objective < c.errors_defaults.objective;
     std::cout << fmt::format(

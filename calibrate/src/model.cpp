@@ -307,6 +307,19 @@ bool same_nodes(const std::vector<std::string>& names, const JobComparison& job)
   return observed == simulated;
 }
 
+NodeAgreement node_agreement(const std::vector<std::string>& names,
+                             const std::vector<JobComparison>& a,
+                             const std::vector<JobComparison>& b) {
+  NodeAgreement n;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (a[i].observed_nodes.empty()) continue;
+    ++n.known;
+    n.same_a += same_nodes(names, a[i]) ? 1U : 0U;
+    n.same_b += same_nodes(names, b[i]) ? 1U : 0U;
+  }
+  return n;
+}
+
 std::vector<JobComparison> job_comparisons(const sim::Workload& observed,
                                            const sim::RunResult& simulated) {
   std::vector<JobComparison> out;

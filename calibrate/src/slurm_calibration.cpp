@@ -148,14 +148,12 @@ SlurmCalibration calibrate_slurm(const SlurmCalibrationOptions& o) {
                  {"compress", o.slice.compress}};
   c.profile = make_profile(c.fit, source);
   {
-    const auto before = job_comparisons(c.observed, replay(c.cluster, c.observed, c.fit.before));
-    const auto after = job_comparisons(c.observed, replay(c.cluster, c.observed, c.fit.after));
-    for (std::size_t i = 0; i < before.size(); ++i) {
-      if (before[i].observed_nodes.empty()) continue;
-      ++c.nodes_known;
-      c.nodes_same_before += same_nodes(part->nodes, before[i]) ? 1U : 0U;
-      c.nodes_same_after += same_nodes(part->nodes, after[i]) ? 1U : 0U;
-    }
+    const NodeAgreement n = node_agreement(
+        part->nodes, job_comparisons(c.observed, replay(c.cluster, c.observed, c.fit.before)),
+        job_comparisons(c.observed, replay(c.cluster, c.observed, c.fit.after)));
+    c.nodes_known = n.known;
+    c.nodes_same_before = n.same_a;
+    c.nodes_same_after = n.same_b;
   }
 
   if (!o.out_dir.empty()) {

@@ -426,14 +426,15 @@ class Slurm final : public sim::Policy {
     std::uint32_t node;
     std::int64_t tasks;
   };
+  struct Run {
+    std::size_t begin, end;  // into the offers
+    std::int64_t sum;        // their tasks; 0 once the run is used
+  };
+  // `runs` is scratch (reused from call to call: this runs for every start and reservation).
   static void cons_tres_pick(const std::vector<Offer>& offers, std::int64_t tasks,
-                             std::vector<Offer>& out) {
+                             std::vector<Run>& runs, std::vector<Offer>& out) {
     out.clear();
-    struct Run {
-      std::size_t begin, end;  // into offers
-      std::int64_t sum;
-    };
-    std::vector<Run> runs;
+    runs.clear();
     std::int64_t total = 0;
     for (std::size_t i = 0; i < offers.size(); ++i) {
       if (i == 0 || offers[i].node != offers[i - 1].node + 1) runs.push_back({i, i, 0});
@@ -484,19 +485,14 @@ class Slurm final : public sim::Policy {
   template <class Allow>
   std::optional<sim::Placement> place_now(FreeMap& m, const sim::Demand& d, std::uint32_t p,
                                           Allow allow) {
-    if (d.tasks == 0) return std::nullopt;
-    if (d.gpu_milli >= 1000 &&
-        (m.free_whole_gpus(d.gpu_type) < std::uint64_t{d.tasks} * d.gpus_per_task() ||
-         m.whole_gpu_slots(d) < d.tasks)) {
-      return std::nullopt;
-    }
+    if (d.tasks == 0 || prod::whole_gpus_rule_out(m, d)) return std::nullopt;
     offers_.clear();
     for (std::uint32_t n = m.next_candidate(d, 0); n < m.nodes(); n = m.next_candidate(d, n + 1)) {
       if (!part_member_[p][n] || !allow(n)) continue;
       const std::uint32_t k = m.capacity(n, d);
       if (k > 0) offers_.push_back({n, std::min<std::int64_t>(k, d.tasks)});
     }
-    cons_tres_pick(offers_, d.tasks, picks_);
+    cons_tres_pick(offers_, d.tasks, runs_, picks_);
     if (picks_.empty()) return std::nullopt;
     sim::Placement placement;
     placement.milli_per_gpu = d.milli_per_gpu();
@@ -1088,7 +1084,7 @@ class Slurm final : public sim::Policy {
         }
         std::sort(offers_.begin(), offers_.end(),
                   [](const Offer& a, const Offer& b) { return a.node < b.node; });
-        cons_tres_pick(offers_, d.tasks, picks_);
+        cons_tres_pick(offers_, d.tasks, runs_, picks_);
         std::fill(picked.begin(), picked.end(), 0);
         for (const Offer& o : picks_) picked[o.node >> 6] |= std::uint64_t{1} << (o.node & 63);
         const std::int64_t res_start = start_at / resolution * resolution;
@@ -1135,6 +1131,7 @@ class Slurm final : public sim::Policy {
   std::vector<std::pair<std::int64_t, std::uint32_t>> ends_;  // backfill_pass's running ends
   std::vector<Slice> space_;                                  // backfill_pass's map (reused)
   std::vector<Offer> offers_, picks_;                         // cons_tres_pick's in and out
+  std::vector<Run> runs_;                                     // and its scratch
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
   std::vector<std::uint32_t> first_gpu_;

@@ -404,14 +404,15 @@ std::optional<sim::Placement> place_task(FreeMap& m, const sim::Demand& d, const
   return place_gang(m, one, score, allow);
 }
 
+bool whole_gpus_rule_out(const FreeMap& m, const sim::Demand& d) {
+  return d.gpu_milli >= 1000 &&
+         (m.free_whole_gpus(d.gpu_type) < std::uint64_t{d.tasks} * d.gpus_per_task() ||
+          m.whole_gpu_slots(d) < d.tasks);
+}
+
 std::optional<sim::Placement> place_gang(FreeMap& m, const sim::Demand& d, const NodeScore& score,
                                          const NodeFilter& allow) {
-  if (d.tasks == 0) return std::nullopt;
-  if (d.gpu_milli >= 1000 &&
-      (m.free_whole_gpus(d.gpu_type) < std::uint64_t{d.tasks} * d.gpus_per_task() ||
-       m.whole_gpu_slots(d) < d.tasks)) {
-    return std::nullopt;
-  }
+  if (d.tasks == 0 || whole_gpus_rule_out(m, d)) return std::nullopt;
   sim::Placement p;
   p.milli_per_gpu = d.milli_per_gpu();
   for (std::uint32_t t = 0; t < d.tasks; ++t) {

@@ -138,6 +138,10 @@ class FreeMap {
 using NodeScore = std::function<double(const FreeMap&, std::uint32_t node, const sim::Demand&)>;
 using NodeFilter = std::function<bool(std::uint32_t node)>;
 
+// True when d's whole GPUs cannot fit the idle ones at all (too few of its type, or too few
+// node slots for its tasks): a placement need not scan the nodes. False for shares.
+bool whole_gpus_rule_out(const FreeMap& m, const sim::Demand& d);
+
 // Places every task of d, one at a time, each on the allowed node of best score where it fits,
 // taking the resources in `m` as it goes; nullopt (and `m` unchanged) when the gang does not fit.
 std::optional<sim::Placement> place_gang(FreeMap& m, const sim::Demand& d, const NodeScore& score,

@@ -98,6 +98,15 @@ std::string node_names(const std::vector<std::string>& names,
 // either is unknown or the list is malformed.
 bool same_nodes(const std::vector<std::string>& names, const JobComparison& job);
 
+// Of the jobs with an observed node list, how many two models (`a`, `b`: job_comparisons of
+// the same workload) put on exactly those nodes.
+struct NodeAgreement {
+  std::size_t known = 0, same_a = 0, same_b = 0;
+};
+NodeAgreement node_agreement(const std::vector<std::string>& names,
+                             const std::vector<JobComparison>& a,
+                             const std::vector<JobComparison>& b);
+
 std::vector<JobComparison> job_comparisons(const sim::Workload& observed,
                                            const sim::RunResult& simulated);
 Errors compare(const sim::Workload& observed, const sim::RunResult& simulated,
