@@ -929,12 +929,14 @@ class Slurm final : public sim::Policy {
           const auto& events = events_of(p);
           for (std::size_t i = 0; i < events.size(); ++i) {
             const auto [t, n] = events[i];
-            if (!has(avail, n) || !m.type_ok(n, d)) continue;
-            if (gang_seen_[n] == 0 && gang_tasks_[n] == 0) gang_touched_.push_back(n);
-            const Amount a = plan[n].base + plan[n].releases[gang_seen_[n]++].a;  // cumulative
-            const std::int64_t k = fits_one(a, per) ? std::min(kCap, fit_count(a, per)) : 0;
-            count += k - gang_tasks_[n];
-            gang_tasks_[n] = k;
+            if (has(avail, n) && m.type_ok(n, d)) {
+              if (gang_seen_[n] == 0 && gang_tasks_[n] == 0) gang_touched_.push_back(n);
+              const Amount a = plan[n].base + plan[n].releases[gang_seen_[n]++].a;  // cumulative
+              const std::int64_t k = fits_one(a, per) ? std::min(kCap, fit_count(a, per)) : 0;
+              count += k - gang_tasks_[n];
+              gang_tasks_[n] = k;
+            }
+            // The count at t: after the last event at t, whichever node it is on.
             if (count >= d.tasks && (i + 1 == events.size() || events[i + 1].first != t)) {
               e = t;
               break;

@@ -217,6 +217,46 @@ TEST(Slurm, TheWillRunReservesTheNodesConsTresWouldChoose) {
   EXPECT_EQ(r.first_node(3), 0U);
 }
 
+// A gang's earliest start on a node set that a reservation has cut: the count of tasks at a time
+// is the count after every release at that time, whichever node the last one is on. Four nodes
+// with 8 GPUs (pool a: n0-n1, pool b: n2-n3; partition "one" = pool b, "all" the default). At 0
+// W (limit 1 s) starts on n0, X0 and X1 (limit 100 s) on n1 and n2, Y (300 s) on n3. R (8 GPUs,
+// 50 s, partition "one") at 2, G (a gang of 2 x 8 GPUs, 400 s) at 3 and B (8 GPUs, 120 s) at 4
+// cannot start. Backfill at 4: R is reserved n2 from 100. G's window crosses that reservation, so
+// G may use n0, n1 and n3: one task on idle n0, a second once n1 is released at 100 (n2's release
+// at 100 comes after it and is not G's). G is reserved n0-n1 from 100, so B, which would run on n0
+// to 124, cannot start; at 100 R starts on n2 and G on n0-n1, and B starts when R ends, at 150.
+// (Counting only at a release on G's nodes, G's count would reach 2 at n3's 300; the retry past
+// R's reservation would reserve G from 150, and B would start on n0 at 4 and hold G back to 124.)
+TEST(Slurm, AGangReachesItsTasksAtAReleaseTimeWhicheverNodeIsReleasedLast) {
+  sim::ClusterSpec c = uniform_cluster(2, 8);
+  c.pools[0].name = "a";
+  c.pools.push_back(c.pools[0]);
+  c.pools[1].name = "b";
+  sim::Workload w;
+  add_job(w, 0, 1, 8, 1, 1);      // W
+  add_job(w, 0, 100, 8, 1, 100);  // X0
+  add_job(w, 0, 100, 8, 1, 100);  // X1
+  add_job(w, 0, 300, 8, 1, 300);  // Y
+  add_job(w, 2, 50, 8, 1, 50);    // R
+  add_job(w, 3, 400, 8, 2, 400);  // G
+  add_job(w, 4, 120, 8, 1, 120);  // B
+  prod::set_queue(w, 4, "one");
+  nlohmann::json params = low_latency();
+  params["partitions"] = {{{"PartitionName", "one"}, {"Nodes", "b"}},
+                          {{"PartitionName", "all"}, {"Nodes", "ALL"}, {"Default", "YES"}}};
+  const auto r = run(c, w, "slurm", params);
+  ASSERT_EQ(r.first_node(0), 0U);
+  ASSERT_EQ(r.first_node(1), 1U);
+  ASSERT_EQ(r.first_node(2), 2U);
+  ASSERT_EQ(r.first_node(3), 3U);
+  EXPECT_EQ(r.start(4), 100);
+  EXPECT_EQ(r.first_node(4), 2U);
+  EXPECT_EQ(r.start(5), 100);
+  EXPECT_EQ(r.first_node(5), 0U);
+  EXPECT_EQ(r.start(6), 150);
+}
+
 // The backfill map holds at most bf_node_space_size slices; when a reservation finds it full,
 // the pass ends (Slurm: "table size limit ... reached"). Four nodes with one GPU each: A (3 GPUs,
 // 20 s) runs from 0; B (4 GPUs, limit 10) at 0.5 cannot start and blocks the main scheduler; at
