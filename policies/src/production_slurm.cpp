@@ -790,23 +790,31 @@ class Slurm final : public sim::Policy {
     };
     node_tasks_.resize(c.node_count());
     gang_tasks_.assign(c.node_count(), 0);
-    gang_seen_.assign(c.node_count(), 0);
     using ShapeKey =
         std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>;
     // Per partition and task shape (GPU type and per-task amounts), made as far as a job of the
     // shape needs and again after a start: the nodes where a task fits now (`now_nodes`, by
-    // index) and the tasks they hold (`bound_now`); the nodes by the first time a task fits
-    // there (`order`); the tasks that fit on all of them along the release events (`bound`: from
-    // `bound_at[i]` on, `bound[i]`). A node's count is capped at 2^32 (above any task count).
+    // index), the tasks each holds (`now_tasks`) and their sum (`bound_now`); the nodes by the
+    // first time a task fits there (`order`); the partition's release events on nodes of the
+    // GPU type, in `events_of` order, each with the tasks its node holds from then on (`steps`);
+    // the tasks that fit on all of them along the steps (`bound`: from `bound_at[i]` on,
+    // `bound[i]`). A node's count is capped at 2^32 (above any task count).
+    struct Step {
+      std::int64_t t;
+      std::int64_t tasks;
+      std::uint32_t node;
+    };
     struct ShapeFits {
       std::uint64_t version = 0;
-      int level = 0;  // what is made: kNow, kOrder, kBound (each with those before)
+      int level = 0;  // what is made: kNow, kOrder, kSteps, kBound (each with those before)
       std::vector<std::uint32_t> now_nodes;
+      std::vector<std::int64_t> now_tasks;
       std::int64_t bound_now = 0;
       std::vector<std::pair<std::int64_t, std::uint32_t>> order;
+      std::vector<Step> steps;
       std::vector<std::int64_t> bound_at, bound;
     };
-    constexpr int kNow = 1, kOrder = 2, kBound = 3;
+    constexpr int kNow = 1, kOrder = 2, kSteps = 3, kBound = 4;
     std::map<ShapeKey, ShapeFits> shapes;
     constexpr std::int64_t kCap = std::int64_t{1} << 32;
     auto shape_fits = [&](std::uint32_t p, const sim::Demand& d, const Amount& per,
@@ -816,8 +824,10 @@ class Slurm final : public sim::Policy {
         f.version = version;
         f.level = 0;
         f.now_nodes.clear();
+        f.now_tasks.clear();
         f.bound_now = 0;
         f.order.clear();
+        f.steps.clear();
         f.bound_at.clear();
         f.bound.clear();
       }
@@ -826,7 +836,8 @@ class Slurm final : public sim::Policy {
         for (std::uint32_t n : part_nodes_[p]) {
           if (!m.type_ok(n, d) || !fits_one(plan[n].base, per)) continue;
           f.now_nodes.push_back(n);
-          f.bound_now += std::min(kCap, fit_count(plan[n].base, per));
+          f.now_tasks.push_back(std::min(kCap, fit_count(plan[n].base, per)));
+          f.bound_now += f.now_tasks.back();
         }
       }
       if (f.level < kOrder && level >= kOrder) {
@@ -843,6 +854,13 @@ class Slurm final : public sim::Policy {
         }
         std::sort(f.order.begin(), f.order.end());
       }
+      if (f.level < kSteps && level >= kSteps) {
+        f.level = kSteps;
+        for (const auto& [t, n] : events_of(p)) {
+          if (m.type_ok(n, d))
+            f.steps.push_back({t, std::min(kCap, fit_count(idle_at(plan[n], t), per)), n});
+        }
+      }
       if (f.level < kBound && level >= kBound) {
         f.level = kBound;
         std::int64_t bound = 0;
@@ -850,10 +868,7 @@ class Slurm final : public sim::Policy {
           node_tasks_[n] = m.type_ok(n, d) ? std::min(kCap, fit_count(plan[n].base, per)) : 0;
           bound += node_tasks_[n];
         }
-        for (const auto& [t, n] : events_of(p)) {
-          if (!m.type_ok(n, d)) continue;
-          const Amount a = idle_at(plan[n], t);
-          const std::int64_t k = std::min(kCap, fit_count(a, per));
+        for (const auto& [t, k, n] : f.steps) {
           bound += k - node_tasks_[n];
           node_tasks_[n] = k;
           if (!f.bound_at.empty() && f.bound_at.back() == t) {
@@ -913,40 +928,36 @@ class Slurm final : public sim::Policy {
         }
       } else {
         // Only nodes where a task fits now hold one now; a node's count changes only at its own
-        // releases, its k-th in `events` order its k-th in time. gang_tasks_ and gang_seen_ are
-        // zero between calls (the nodes touched are reset).
+        // steps. gang_tasks_ is zero between calls (the nodes made non-zero are reset).
         std::int64_t count = 0;
         gang_touched_.clear();
-        for (std::uint32_t n : f.now_nodes) {
+        for (std::size_t i = 0; i < f.now_nodes.size(); ++i) {
+          const std::uint32_t n = f.now_nodes[i];
           if (!has(avail, n)) continue;
-          gang_tasks_[n] = std::min(kCap, fit_count(plan[n].base, per));
+          gang_tasks_[n] = f.now_tasks[i];
           gang_touched_.push_back(n);
           count += gang_tasks_[n];
         }
         if (count >= d.tasks) {
           e = now;
         } else if (!now_only) {
-          const auto& events = events_of(p);
-          for (std::size_t i = 0; i < events.size(); ++i) {
-            const auto [t, n] = events[i];
-            if (has(avail, n) && m.type_ok(n, d)) {
-              if (gang_seen_[n] == 0 && gang_tasks_[n] == 0) gang_touched_.push_back(n);
-              const Amount a = plan[n].base + plan[n].releases[gang_seen_[n]++].a;  // cumulative
-              const std::int64_t k = fits_one(a, per) ? std::min(kCap, fit_count(a, per)) : 0;
-              count += k - gang_tasks_[n];
-              gang_tasks_[n] = k;
+          const std::vector<Step>& steps = shape_fits(p, d, per, kSteps).steps;
+          for (std::size_t i = 0; i < steps.size(); ++i) {
+            const Step& st = steps[i];
+            if (has(avail, st.node)) {
+              std::int64_t& held = gang_tasks_[st.node];
+              if (held == 0 && st.tasks != 0) gang_touched_.push_back(st.node);
+              count += st.tasks - held;
+              held = st.tasks;
             }
-            // The count at t: after the last event at t, whichever node it is on.
-            if (count >= d.tasks && (i + 1 == events.size() || events[i + 1].first != t)) {
-              e = t;
+            // The count at t: after the last step at t, whichever node it is on.
+            if (count >= d.tasks && (i + 1 == steps.size() || steps[i + 1].t != st.t)) {
+              e = st.t;
               break;
             }
           }
         }
-        for (std::uint32_t n : gang_touched_) {
-          gang_tasks_[n] = 0;
-          gang_seen_[n] = 0;
-        }
+        for (std::uint32_t n : gang_touched_) gang_tasks_[n] = 0;
       }
       if (!e || *e == now) return e;
       // Batches: the first running job (by end) with a node in `avail` fixes the anchor, its
@@ -1127,8 +1138,7 @@ class Slurm final : public sim::Policy {
   std::vector<NodePlan> plan_;               // backfill_pass's plan (reused)
   std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: a shape's task bound
   std::vector<std::int64_t> gang_tasks_;     // backfill_pass's scratch: a gang's task counts
-  std::vector<std::uint32_t> gang_seen_;     // and the releases seen per node
-  std::vector<std::uint32_t> gang_touched_;  // the nodes of both set
+  std::vector<std::uint32_t> gang_touched_;  // the nodes it made non-zero
   std::vector<std::vector<Event>> deltas_;   // backfill_pass's release events (reused)
   std::vector<std::pair<std::int64_t, std::uint32_t>> ends_;  // backfill_pass's running ends
   std::vector<Slice> space_;                                  // backfill_pass's map (reused)
