@@ -43,6 +43,8 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <utility>
 
@@ -89,6 +91,9 @@ struct SlurmConfig {
   SimTime bf_window_linear = SimTime::zero();
   // Epoch time at simulated time 0 modulo 30 s (the will-run's batches are aligned on it).
   SimTime epoch_offset = SimTime::zero();
+  // Not Slurm's: make the will-run's summaries kept from pass to pass again whole at every use
+  // and stop with an error where they differ (slow; for tests).
+  bool check_summaries = false;
 };
 
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
@@ -551,17 +556,49 @@ class Slurm final : public sim::Policy {
     friend Amount operator-(const Amount& a, const Amount& b) {
       return {a.gpus - b.gpus, a.cpu - b.cpu, a.mem - b.mem};
     }
+    friend bool operator==(const Amount&, const Amount&) = default;
   };
   struct Event {
     std::int64_t t;
     Amount a;
+    friend bool operator==(const Event&, const Event&) = default;
   };
   // A node's usage as the will-run sees it: idle now, and what running jobs (those the pass
   // started included) give back by when.
   struct NodePlan {
     Amount base;                  // idle now
     std::vector<Event> releases;  // sorted by time; cumulative amounts
+    friend bool operator==(const NodePlan&, const NodePlan&) = default;
   };
+  // Per partition and task shape (GPU type and per-task amounts), what the will-run reads.
+  // Kept from pass to pass and brought up to date from the plan's change log (`plan_log_`): the
+  // nodes where a task fits now (`now_nodes`, in no set order) with the tasks each holds
+  // (`now_tasks`) and their sum (`bound_now`); the nodes by the first time a task fits there
+  // (`order`; a node where one fits now is listed at the `now` of the pass that last looked at
+  // it, so every entry at or before now means "fits now"). Made again after every start (they
+  // read the whole partition's release order): the partition's release events on nodes of the
+  // GPU type, in time order, each with the tasks its node holds from then on (`steps`); the
+  // tasks that fit on all of them along the steps (`bound`: from `bound_at[i]` on, `bound[i]`).
+  // A node's count is capped at 2^32 (above any task count).
+  struct Step {
+    std::int64_t t;
+    std::int64_t tasks;
+    std::uint32_t node;
+  };
+  struct ShapeFits {
+    bool has_now = false, has_order = false;
+    std::uint64_t synced = 0;  // the position in the change log they were made at
+    std::vector<std::uint32_t> now_nodes;
+    std::vector<std::int64_t> now_tasks;
+    std::int64_t bound_now = 0;
+    std::vector<std::pair<std::int64_t, std::uint32_t>> order;
+    std::uint64_t version = 0;  // the pass's start count `steps` and `bound` were made at
+    int level = 0;              // kSteps or kBound once made
+    std::vector<Step> steps;
+    std::vector<std::int64_t> bound_at, bound;
+  };
+  using ShapeKey =
+      std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>;
   using Bits = std::vector<std::uint64_t>;  // a set of nodes
   // One slice of the backfill map: from `begin` to `end`, the nodes no reservation takes.
   struct Slice {
@@ -711,7 +748,9 @@ class Slurm final : public sim::Policy {
     const std::size_t words = (c.node_count() + 63) / 64;
     FreeMap m(c);
     // The plan and the release events live in members reused from pass to pass (their vectors
-    // keep their capacity).
+    // keep their capacity). The last pass's plan, as it ended, is kept to see which nodes'
+    // plans changed since.
+    std::swap(plan_, last_plan_);
     std::vector<NodePlan>& plan = plan_;
     plan.resize(c.node_count());
     for (std::uint32_t n = 0; n < c.node_count(); ++n) {
@@ -771,6 +810,16 @@ class Slurm final : public sim::Policy {
         }
       }
     }
+    // The change log: the nodes whose plan changed since the last pass ended (all at the first
+    // pass). Shapes read it to bring their summaries up to date; it is emptied when long (a
+    // shape made before that is made again whole).
+    if (plan_log_.size() > 8 * std::size_t{c.node_count()}) {
+      plan_log_base_ += plan_log_.size();
+      plan_log_.clear();
+    }
+    for (std::uint32_t n = 0; n < c.node_count(); ++n) {
+      if (last_plan_.size() != plan.size() || !(plan[n] == last_plan_[n])) plan_log_.push_back(n);
+    }
     // Sorted when a will-run first needs its batches (a pass of jobs that fit now never does).
     bool ends_sorted = false;
     // The backfill map: one slice over the window, every node free.
@@ -778,9 +827,11 @@ class Slurm final : public sim::Policy {
     space.clear();
     space.push_back({now / resolution * resolution, window_end, Bits(words, ~std::uint64_t{0})});
     std::uint32_t records = 1;  // slices Slurm's table has used (bf_node_space_size)
-    // What a start in the pass changes (a node's idle amounts and releases) makes the per-shape
-    // and per-partition summaries below stale: `version` counts starts.
-    std::uint64_t version = 1;
+    // What a start changes (a node's idle amounts and releases) makes the per-shape steps and
+    // per-partition events below stale: `version` counts passes and starts (the shapes keep
+    // theirs from pass to pass).
+    std::uint64_t& version = plan_version_;
+    ++version;
     // Per partition, its nodes' release events in time order: a gang's task count is kept
     // along them.
     struct PartEvents {
@@ -804,95 +855,184 @@ class Slurm final : public sim::Policy {
     };
     node_tasks_.resize(c.node_count());
     gang_tasks_.assign(c.node_count(), 0);
-    using ShapeKey =
-        std::tuple<std::uint32_t, std::uint32_t, std::int64_t, std::int64_t, std::int64_t>;
-    // Per partition and task shape (GPU type and per-task amounts), made as far as a job of the
-    // shape needs and again after a start: the nodes where a task fits now (`now_nodes`, by
-    // index), the tasks each holds (`now_tasks`) and their sum (`bound_now`); the nodes by the
-    // first time a task fits there (`order`); the partition's release events on nodes of the
-    // GPU type, in `events_of` order, each with the tasks its node holds from then on (`steps`);
-    // the tasks that fit on all of them along the steps (`bound`: from `bound_at[i]` on,
-    // `bound[i]`). A node's count is capped at 2^32 (above any task count).
-    struct Step {
-      std::int64_t t;
-      std::int64_t tasks;
-      std::uint32_t node;
-    };
-    struct ShapeFits {
-      std::uint64_t version = 0;
-      int level = 0;  // what is made: kNow, kOrder, kSteps, kBound (each with those before)
-      std::vector<std::uint32_t> now_nodes;
-      std::vector<std::int64_t> now_tasks;
-      std::int64_t bound_now = 0;
-      std::vector<std::pair<std::int64_t, std::uint32_t>> order;
-      std::vector<Step> steps;
-      std::vector<std::int64_t> bound_at, bound;
-    };
+    node_mark_.resize(c.node_count(), 0);
     constexpr int kNow = 1, kOrder = 2, kSteps = 3, kBound = 4;
-    std::map<ShapeKey, ShapeFits> shapes;
     constexpr std::int64_t kCap = std::int64_t{1} << 32;
-    auto shape_fits = [&](std::uint32_t p, const sim::Demand& d, const Amount& per,
-                          int level) -> ShapeFits& {
-      ShapeFits& f = shapes[ShapeKey{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
-      if (f.version != version) {
-        f.version = version;
-        f.level = 0;
+    // The first time a task fits on the node (now if it fits now), or nothing.
+    auto first_fit = [&](std::uint32_t n, const Amount& per) -> std::optional<std::int64_t> {
+      const NodePlan& np = plan[n];
+      if (fits_one(np.base, per)) return now;
+      for (const Event& e : np.releases) {
+        if (fits_one(np.base + e.a, per)) return e.t;  // cumulative
+      }
+      return std::nullopt;
+    };
+    auto add_now = [&](ShapeFits& f, std::uint32_t n, const Amount& per) {
+      if (!fits_one(plan[n].base, per)) return;
+      f.now_nodes.push_back(n);
+      f.now_tasks.push_back(std::min(kCap, fit_count(plan[n].base, per)));
+      f.bound_now += f.now_tasks.back();
+    };
+    // Brings a shape's `now_*` and `order` up to the change log's end: the entries of nodes the
+    // log names since the shape last read it are made again from their plans.
+    auto sync = [&](ShapeFits& f, std::uint32_t p, const sim::Demand& d, const Amount& per) {
+      const std::uint64_t log_end = plan_log_base_ + plan_log_.size();
+      if (f.synced < plan_log_base_) {  // the log was emptied since: make them again whole
+        f.has_now = f.has_order = false;
         f.now_nodes.clear();
         f.now_tasks.clear();
         f.bound_now = 0;
         f.order.clear();
+      }
+      if (!f.has_now && !f.has_order) f.synced = log_end;
+      if (f.synced == log_end) return;
+      ++mark_stamp_;
+      changed_.clear();
+      for (std::size_t i = f.synced - plan_log_base_; i < plan_log_.size(); ++i) {
+        const std::uint32_t n = plan_log_[i];
+        if (node_mark_[n] == mark_stamp_ || !part_member_[p][n] || !m.type_ok(n, d)) continue;
+        node_mark_[n] = mark_stamp_;
+        changed_.push_back(n);
+      }
+      f.synced = log_end;
+      if (changed_.empty()) return;
+      auto marked = [&](std::uint32_t n) { return node_mark_[n] == mark_stamp_; };
+      if (f.has_now) {
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < f.now_nodes.size(); ++i) {
+          if (marked(f.now_nodes[i])) {
+            f.bound_now -= f.now_tasks[i];
+            continue;
+          }
+          f.now_nodes[k] = f.now_nodes[i];
+          f.now_tasks[k++] = f.now_tasks[i];
+        }
+        f.now_nodes.resize(k);
+        f.now_tasks.resize(k);
+        for (std::uint32_t n : changed_) add_now(f, n, per);
+      }
+      if (f.has_order) {
+        std::erase_if(f.order, [&](const auto& e) { return marked(e.second); });
+        const auto mid = static_cast<std::ptrdiff_t>(f.order.size());
+        for (std::uint32_t n : changed_) {
+          if (const auto first = first_fit(n, per)) f.order.emplace_back(*first, n);
+        }
+        std::sort(f.order.begin() + mid, f.order.end());
+        std::inplace_merge(f.order.begin(), f.order.begin() + mid, f.order.end());
+      }
+    };
+    auto make_steps = [&](ShapeFits& f, std::uint32_t p, const sim::Demand& d, const Amount& per) {
+      for (const auto& [t, n] : events_of(p)) {
+        if (m.type_ok(n, d))
+          f.steps.push_back({t, std::min(kCap, fit_count(idle_at(plan[n], t), per)), n});
+      }
+    };
+    auto make_bound = [&](ShapeFits& f, std::uint32_t p, const sim::Demand& d, const Amount& per) {
+      std::int64_t bound = 0;
+      for (std::uint32_t n : part_nodes_[p]) {
+        node_tasks_[n] = m.type_ok(n, d) ? std::min(kCap, fit_count(plan[n].base, per)) : 0;
+        bound += node_tasks_[n];
+      }
+      for (const auto& [t, k, n] : f.steps) {
+        bound += k - node_tasks_[n];
+        node_tasks_[n] = k;
+        if (!f.bound_at.empty() && f.bound_at.back() == t) {
+          f.bound.back() = bound;
+        } else {
+          f.bound_at.push_back(t);
+          f.bound.push_back(bound);
+        }
+      }
+    };
+    // The check_summaries option: a shape's kept summaries against ones made whole now.
+    auto check_summaries = [&](const ShapeFits& f, std::uint32_t p, const sim::Demand& d,
+                               const Amount& per) {
+      ShapeFits whole;
+      if (f.level >= kSteps) make_steps(whole, p, d, per);
+      if (f.level >= kBound) make_bound(whole, p, d, per);
+      auto same_steps = [](const std::vector<Step>& a, const std::vector<Step>& b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Step& x, const Step& y) {
+          return x.t == y.t && x.tasks == y.tasks && x.node == y.node;
+        });
+      };
+      const bool steps_ok = same_steps(f.steps, whole.steps) && f.bound_at == whole.bound_at &&
+                            f.bound == whole.bound;
+      std::vector<std::uint32_t> fit_now;
+      for (std::uint32_t n : part_nodes_[p]) {
+        if (!m.type_ok(n, d)) continue;
+        add_now(whole, n, per);
+        const auto first = first_fit(n, per);
+        if (first && *first > now) whole.order.emplace_back(*first, n);
+        if (first && *first <= now) fit_now.push_back(n);
+      }
+      auto sorted = [](std::vector<std::pair<std::int64_t, std::uint32_t>> v) {
+        std::sort(v.begin(), v.end());
+        return v;
+      };
+      std::vector<std::pair<std::int64_t, std::uint32_t>> kept_now, whole_now, kept_later;
+      for (std::size_t i = 0; i < f.now_nodes.size(); ++i)
+        kept_now.emplace_back(f.now_tasks[i], f.now_nodes[i]);
+      for (std::size_t i = 0; i < whole.now_nodes.size(); ++i)
+        whole_now.emplace_back(whole.now_tasks[i], whole.now_nodes[i]);
+      std::vector<std::uint32_t> kept_fit_now;
+      for (const auto& [first, n] : f.order) {
+        if (first > now) {
+          kept_later.emplace_back(first, n);
+        } else {
+          kept_fit_now.push_back(n);
+        }
+      }
+      std::sort(kept_fit_now.begin(), kept_fit_now.end());
+      std::sort(whole.order.begin(), whole.order.end());
+      const bool now_ok =
+          !f.has_now || (sorted(kept_now) == sorted(whole_now) && f.bound_now == whole.bound_now);
+      const bool order_ok = !f.has_order || (kept_later == whole.order && kept_fit_now == fit_now);
+      if (!now_ok || !order_ok || !steps_ok) {
+        throw std::logic_error(
+            "slurm check_summaries: at t=" + std::to_string(now) + " ms the kept " +
+            (!now_ok     ? "fit-now nodes"
+             : !order_ok ? "first-fit order"
+                         : "release steps") +
+            " of partition " + cfg_.partitions[p].name + " (GPU type " +
+            std::to_string(d.gpu_type) + ", " + std::to_string(per.gpus) + " GPUs, " +
+            std::to_string(per.cpu) + " CPU milli, " + std::to_string(per.mem) +
+            " MiB per task) differ from ones made whole");
+      }
+    };
+    auto shape_fits = [&](std::uint32_t p, const sim::Demand& d, const Amount& per,
+                          int level) -> ShapeFits& {
+      ShapeFits& f = shapes_[ShapeKey{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
+      sync(f, p, d, per);
+      if (!f.has_now && level >= kNow) {
+        f.has_now = true;
+        for (std::uint32_t n : part_nodes_[p]) {
+          if (m.type_ok(n, d)) add_now(f, n, per);
+        }
+      }
+      if (!f.has_order && level >= kOrder) {
+        f.has_order = true;
+        for (std::uint32_t n : part_nodes_[p]) {
+          if (!m.type_ok(n, d)) continue;
+          if (const auto first = first_fit(n, per)) f.order.emplace_back(*first, n);
+        }
+        std::sort(f.order.begin(), f.order.end());
+      }
+      if (f.version != version) {
+        f.version = version;
+        f.level = 0;
         f.steps.clear();
         f.bound_at.clear();
         f.bound.clear();
       }
-      if (f.level < kNow && level >= kNow) {
-        f.level = kNow;
-        for (std::uint32_t n : part_nodes_[p]) {
-          if (!m.type_ok(n, d) || !fits_one(plan[n].base, per)) continue;
-          f.now_nodes.push_back(n);
-          f.now_tasks.push_back(std::min(kCap, fit_count(plan[n].base, per)));
-          f.bound_now += f.now_tasks.back();
-        }
-      }
-      if (f.level < kOrder && level >= kOrder) {
-        f.level = kOrder;
-        for (std::uint32_t n : part_nodes_[p]) {
-          if (!m.type_ok(n, d)) continue;
-          const NodePlan& np = plan[n];
-          std::optional<std::int64_t> first;
-          if (fits_one(np.base, per)) first = now;
-          for (std::size_t i = 0; !first && i < np.releases.size(); ++i) {
-            if (fits_one(np.base + np.releases[i].a, per)) first = np.releases[i].t;  // cumulative
-          }
-          if (first) f.order.emplace_back(*first, n);
-        }
-        std::sort(f.order.begin(), f.order.end());
-      }
       if (f.level < kSteps && level >= kSteps) {
         f.level = kSteps;
-        for (const auto& [t, n] : events_of(p)) {
-          if (m.type_ok(n, d))
-            f.steps.push_back({t, std::min(kCap, fit_count(idle_at(plan[n], t), per)), n});
-        }
+        make_steps(f, p, d, per);
       }
       if (f.level < kBound && level >= kBound) {
         f.level = kBound;
-        std::int64_t bound = 0;
-        for (std::uint32_t n : part_nodes_[p]) {
-          node_tasks_[n] = m.type_ok(n, d) ? std::min(kCap, fit_count(plan[n].base, per)) : 0;
-          bound += node_tasks_[n];
-        }
-        for (const auto& [t, k, n] : f.steps) {
-          bound += k - node_tasks_[n];
-          node_tasks_[n] = k;
-          if (!f.bound_at.empty() && f.bound_at.back() == t) {
-            f.bound.back() = bound;
-          } else {
-            f.bound_at.push_back(t);
-            f.bound.push_back(bound);
-          }
-        }
+        make_bound(f, p, d, per);
       }
+      if (cfg_.check_summaries) check_summaries(f, p, d, per);
       return f;
     };
     // Per partition, its nodes as a set (the usable nodes of its jobs).
@@ -1077,6 +1217,7 @@ class Slurm final : public sim::Policy {
               ends.insert(std::upper_bound(ends.begin(), ends.end(), std::pair{end, n}),
                           std::pair{end, n});
             }
+            plan_log_.insert(plan_log_.end(), touched.begin(), touched.end());
             ++version;
             start(ctx, j, std::move(placement));
             return true;
@@ -1142,9 +1283,17 @@ class Slurm final : public sim::Policy {
 
   SlurmConfig cfg_;
   bool resolved_ = false;
-  std::vector<std::int64_t> gpu_free_at_;    // backfill_pass's scratch (all unset between)
-  std::vector<std::uint32_t> held_gpus_;     // backfill_pass's scratch
-  std::vector<NodePlan> plan_;               // backfill_pass's plan (reused)
+  std::vector<std::int64_t> gpu_free_at_;  // backfill_pass's scratch (all unset between)
+  std::vector<std::uint32_t> held_gpus_;   // backfill_pass's scratch
+  std::vector<NodePlan> plan_;             // backfill_pass's plan (reused)
+  std::vector<NodePlan> last_plan_;        // the plan as the pass before ended
+  std::vector<std::uint32_t> plan_log_;    // nodes whose plan changed, in order (sync)
+  std::uint64_t plan_log_base_ = 0;        // entries emptied from plan_log_ so far
+  std::map<ShapeKey, ShapeFits> shapes_;   // the will-run's per-shape summaries
+  std::vector<std::uint64_t> node_mark_;   // sync's scratch: marked when == mark_stamp_
+  std::uint64_t mark_stamp_ = 0;
+  std::uint64_t plan_version_ = 0;           // passes and starts so far (backfill_pass)
+  std::vector<std::uint32_t> changed_;       // sync's scratch
   std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: a shape's task bound
   std::vector<std::int64_t> gang_tasks_;     // backfill_pass's scratch: a gang's task counts
   std::vector<std::uint32_t> gang_touched_;  // the nodes it made non-zero
@@ -1378,6 +1527,7 @@ SlurmConfig parse_config(ParamReader& r) {
       r.integer("bf_node_space_size", cfg.bf_max_job_test, 2, 2'000'000));
   cfg.bf_window_linear = prod::seconds_param(r, "bf_window_linear", 0, 0, 86400);
   cfg.epoch_offset = prod::seconds_param(r, "epoch_offset", 0, 0, 30);
+  cfg.check_summaries = r.boolean("check_summaries", false);
   return cfg;
 }
 

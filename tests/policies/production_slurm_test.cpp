@@ -1,6 +1,10 @@
 // slurm: hand-worked schedules of the Slurm model.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <optional>
+#include <random>
+
 #include "orrery/sim/problems.hpp"
 #include "production_test_util.hpp"
 
@@ -425,6 +429,54 @@ TEST(Slurm, RejectsBadParameters) {
   EXPECT_NO_THROW(policies::make_policy(
       "slurm", {{"PriorityMaxAge", "7-0"},
                 {"partitions", {{{"PartitionName", "p"}, {"MaxTime", "1-00:00:00"}}}}}));
+}
+
+// The will-run's per-shape summaries are kept from pass to pass and brought up to date from the
+// nodes whose plans changed. On random workloads (two GPU types, overlapping partitions, gangs,
+// CPU-only tasks, jobs that outrun their time limit so their release moves every pass), the
+// check_summaries option makes them again whole at every use and stops the run where they
+// differ; the schedule with the check is the one without it.
+TEST(Slurm, SummariesKeptFromPassToPassMatchOnesMadeWhole) {
+  sim::ClusterSpec c = uniform_cluster(6, 8);
+  c.pools[0].name = "a";
+  c.pools.push_back(c.pools[0]);
+  c.pools[1].name = "b";
+  c.pools[1].gpu_type = "H100";
+  c.pools[1].gpus_per_node = 4;
+  c.pools[1].nodes = 4;
+  for (std::uint32_t seed : {1U, 2U, 3U}) {
+    std::mt19937 rng(seed);
+    auto pick = [&](std::uint32_t n) { return static_cast<std::uint32_t>(rng() % n); };
+    sim::Workload w;
+    const std::uint32_t types[] = {0, w.gpu_types.intern("A100-80"), w.gpu_types.intern("H100")};
+    double submit = 0;
+    for (int i = 0; i < 150; ++i) {
+      submit += pick(40);
+      const std::uint32_t gpus = std::array<std::uint32_t, 5>{0, 1, 2, 4, 4}[pick(5)];
+      const double duration = 10 + pick(1500);
+      std::optional<double> walltime;
+      if (pick(3) == 1) walltime = duration + pick(600);
+      if (pick(3) == 2) walltime = std::max(1.0, duration - 1 - pick(300));  // outruns it
+      const sim::JobIndex j = add_job(w, submit, duration, gpus, 1 + pick(3), walltime);
+      w.jobs[j].gpu_type = types[pick(3)];
+      w.jobs[j].cpu_milli = 1000 * std::array<std::uint32_t, 3>{0, 4, 16}[pick(3)];
+      if (w.jobs[j].gpu_type != types[1] && pick(2) == 0) prod::set_queue(w, j, "small");
+    }
+    nlohmann::json params = low_latency();
+    params["partitions"] = {{{"PartitionName", "small"}, {"Nodes", "b"}},
+                            {{"PartitionName", "all"}, {"Nodes", "ALL"}, {"Default", "YES"}}};
+    const auto plain = run(c, w, "slurm", params);
+    params["check_summaries"] = true;
+    prod::Run checked;
+    ASSERT_NO_THROW(checked = run(c, w, "slurm", params)) << "seed " << seed;
+    std::size_t started = 0;
+    for (sim::JobIndex j = 0; j < w.jobs.size(); ++j) {
+      EXPECT_EQ(checked.start(j), plain.start(j)) << "seed " << seed << ", job " << j;
+      EXPECT_EQ(checked.end(j), plain.end(j)) << "seed " << seed << ", job " << j;
+      started += checked.start(j) >= 0 ? 1 : 0;
+    }
+    EXPECT_EQ(started, w.jobs.size()) << "seed " << seed;
+  }
 }
 
 }  // namespace
