@@ -1173,15 +1173,20 @@ class Slurm final : public sim::Policy {
         // The partition's nodes free in every slice the job's window [start_res, job_end]
         // touches, and `later_start`: the first slice end after start_res past which a usable
         // node joins those so far.
+        // (Most walks are TRY_LATER's, from a later slice: they start at the first slice that
+        // ends after start_res, the slices being in time order.)
         std::int64_t later_start = 0;
         avail = usable_nodes;
-        for (std::size_t s = 0; s < space.size(); ++s) {
+        const auto first_slice =
+            std::upper_bound(space.begin(), space.end(), start_res,
+                             [](std::int64_t t, const Slice& sl) { return t < sl.end; });
+        for (auto s = static_cast<std::size_t>(first_slice - space.begin()); s < space.size();
+             ++s) {
           const Slice& sl = space[s];
-          if (sl.end > start_res && s + 1 < space.size() && later_start == 0 &&
+          if (s + 1 < space.size() && later_start == 0 &&
               joins(usable_nodes.data(), space[s + 1].avail.data(), avail.data(), sl.avail.data(),
                     words))
             later_start = sl.end;
-          if (sl.end <= start_res) continue;
           if (sl.begin > job_end) break;
           and_into(avail.data(), sl.avail.data(), words);
         }
