@@ -614,6 +614,11 @@ class Slurm final : public sim::Policy {
                        std::size_t n) {
     for (std::size_t w = 0; w < n; ++w) a[w] &= b[w];
   }
+  // d = a & b over n words.
+  static void and_of(std::uint64_t* __restrict d, const std::uint64_t* __restrict a,
+                     const std::uint64_t* __restrict b, std::size_t n) {
+    for (std::size_t w = 0; w < n; ++w) d[w] = a[w] & b[w];
+  }
   // Is a node in `u` and `next` but not in both `a` and `b`?
   static bool joins(const std::uint64_t* u, const std::uint64_t* next, const std::uint64_t* a,
                     const std::uint64_t* b, std::size_t n) {
@@ -1150,7 +1155,34 @@ class Slurm final : public sim::Policy {
     std::vector<std::uint32_t> reserved(cfg_.partitions.size(), 0);
     std::uint32_t tested = 0;
     bool table_full = false;
-    Bits avail(words), picked(words);
+    Bits avail(words), picked(words), run(words);
+    // A job's TRY_LATERs test windows that only move later (the map does not change between
+    // them): the AND over a window's slices is kept as two halves (a "two-stack" queue): for
+    // each slice i from `lo` to a pivot `mid`, the AND of slices i..mid (`suffix`, row i - lo),
+    // and the AND of slices mid + 1..`fwd_end` (`fwd`). A window [s0, e] with lo <= s0 <= mid <= e
+    // is suffix[s0] & fwd once fwd reaches e; one starting past mid makes them again with
+    // mid = e. Each slice is ANDed about twice per job instead of once per window.
+    std::vector<std::uint64_t>& suffix = window_suffix_;
+    Bits fwd(words);
+    std::size_t lo = 0, mid = 0, fwd_end = 0;
+    bool halves = false;  // made for this job
+    auto window_and = [&](std::size_t s0, std::size_t e, const Bits& usable_nodes) {
+      if (!halves || s0 > mid) {
+        halves = true;
+        lo = s0;
+        mid = e;
+        fwd_end = e;
+        suffix.resize((mid - lo + 1) * words);
+        std::fill(fwd.begin(), fwd.end(), ~std::uint64_t{0});
+        for (std::size_t i = mid + 1; i-- > lo;) {
+          std::uint64_t* row = suffix.data() + (i - lo) * words;
+          const std::uint64_t* next = i == mid ? usable_nodes.data() : row + words;
+          and_of(row, next, space[i].avail.data(), words);
+        }
+      }
+      for (; fwd_end < e; ++fwd_end) and_into(fwd.data(), space[fwd_end + 1].avail.data(), words);
+      and_of(avail.data(), suffix.data() + (s0 - lo) * words, fwd.data(), words);
+    };
     walk_queue(ctx, [&](sim::JobIndex j) {
       if (tested >= cfg_.bf_max_job_test || table_full) return false;
       // A job that can never run in its partition is dropped before Slurm's will-run test,
@@ -1168,6 +1200,7 @@ class Slurm final : public sim::Policy {
       const bool reserves =
           cfg_.bf_job_part_count_reserve == 0 || reserved[p] < cfg_.bf_job_part_count_reserve;
       std::int64_t start_res = now;
+      halves = false;
       while (true) {  // Slurm's TRY_LATER
         const std::int64_t job_end = start_res + limit;
         // The partition's nodes free in every slice the job's window [start_res, job_end]
@@ -1175,20 +1208,52 @@ class Slurm final : public sim::Policy {
         // node joins those so far.
         // (Most walks are TRY_LATER's, from a later slice: they start at the first slice that
         // ends after start_res, the slices being in time order.)
+        // The window's slices are s0..e; later_start is looked for up to e + 1.
         std::int64_t later_start = 0;
-        avail = usable_nodes;
-        const auto first_slice =
+        const auto s0 = static_cast<std::size_t>(
             std::upper_bound(space.begin(), space.end(), start_res,
-                             [](std::int64_t t, const Slice& sl) { return t < sl.end; });
-        for (auto s = static_cast<std::size_t>(first_slice - space.begin()); s < space.size();
-             ++s) {
-          const Slice& sl = space[s];
-          if (s + 1 < space.size() && later_start == 0 &&
-              joins(usable_nodes.data(), space[s + 1].avail.data(), avail.data(), sl.avail.data(),
-                    words))
-            later_start = sl.end;
-          if (sl.begin > job_end) break;
-          and_into(avail.data(), sl.avail.data(), words);
+                             [](std::int64_t t, const Slice& sl) { return t < sl.end; }) -
+            space.begin());
+        const auto e =
+            static_cast<std::size_t>(
+                std::upper_bound(space.begin(), space.end(), job_end,
+                                 [](std::int64_t t, const Slice& sl) { return t < sl.begin; }) -
+                space.begin()) -
+            1;
+        if (s0 == space.size()) {  // past the map's end (a retry after an overlap)
+          avail = usable_nodes;
+        } else {
+          // `so_far`: the partition's nodes free in slices s0..s - 1.
+          const std::uint64_t* so_far = usable_nodes.data();
+          for (std::size_t s = s0; s <= e + 1 && s + 1 < space.size(); ++s) {
+            if (joins(usable_nodes.data(), space[s + 1].avail.data(), so_far, space[s].avail.data(),
+                      words)) {
+              later_start = space[s].end;
+              break;
+            }
+            and_of(run.data(), so_far, space[s].avail.data(), words);
+            so_far = run.data();
+          }
+          window_and(s0, e, usable_nodes);
+        }
+        if (cfg_.check_summaries) {
+          // The map walked slice by slice from the start.
+          std::int64_t walked_later = 0;
+          Bits walked = usable_nodes;
+          for (std::size_t s = 0; s < space.size(); ++s) {
+            const Slice& sl = space[s];
+            if (sl.end > start_res && s + 1 < space.size() && walked_later == 0 &&
+                joins(usable_nodes.data(), space[s + 1].avail.data(), walked.data(),
+                      sl.avail.data(), words))
+              walked_later = sl.end;
+            if (sl.end <= start_res) continue;
+            if (sl.begin > job_end) break;
+            and_into(walked.data(), sl.avail.data(), words);
+          }
+          if (walked != avail || walked_later != later_start) {
+            throw std::logic_error("slurm check_summaries: at t=" + std::to_string(now) +
+                                   " ms the kept window AND or later_start differs from the map");
+          }
         }
         const bool retry = later_start != 0 && reserves && later_start > start_res;
         const std::optional<std::int64_t> answer = will_run(p, d, per, avail, !reserves);
@@ -1305,6 +1370,7 @@ class Slurm final : public sim::Policy {
   std::vector<std::vector<Event>> deltas_;   // backfill_pass's release events (reused)
   std::vector<std::pair<std::int64_t, std::uint32_t>> ends_;  // backfill_pass's running ends
   std::vector<Slice> space_;                                  // backfill_pass's map (reused)
+  std::vector<std::uint64_t> window_suffix_;                  // and its window ANDs
   std::vector<Offer> offers_, picks_;                         // cons_tres_pick's in and out
   std::vector<Run> runs_;                                     // and its scratch
   std::vector<std::vector<std::uint32_t>> part_nodes_;
