@@ -1069,9 +1069,13 @@ class Slurm final : public sim::Policy {
           }
         }
         if (!e && !now_only) {
-          for (const auto& [first, n] : shape_fits(p, d, per, kOrder).order) {
-            if (first > now && has(avail, n)) {
-              e = first;
+          // (The nodes that fit now, listed first, are none of avail's.)
+          const auto& order = shape_fits(p, d, per, kOrder).order;
+          for (auto it =
+                   std::upper_bound(order.begin(), order.end(), std::pair{now, ~std::uint32_t{0}});
+               it != order.end(); ++it) {
+            if (has(avail, it->second)) {
+              e = it->first;
               break;
             }
           }
@@ -1201,7 +1205,8 @@ class Slurm final : public sim::Policy {
           cfg_.bf_job_part_count_reserve == 0 || reserved[p] < cfg_.bf_job_part_count_reserve;
       std::int64_t start_res = now;
       halves = false;
-      while (true) {  // Slurm's TRY_LATER
+      std::size_t s0 = 0, e_next = 0;  // the window's first slice, the first one past it
+      while (true) {                   // Slurm's TRY_LATER
         const std::int64_t job_end = start_res + limit;
         // The partition's nodes free in every slice the job's window [start_res, job_end]
         // touches, and `later_start`: the first slice end after start_res past which a usable
@@ -1210,16 +1215,10 @@ class Slurm final : public sim::Policy {
         // ends after start_res, the slices being in time order.)
         // The window's slices are s0..e; later_start is looked for up to e + 1.
         std::int64_t later_start = 0;
-        const auto s0 = static_cast<std::size_t>(
-            std::upper_bound(space.begin(), space.end(), start_res,
-                             [](std::int64_t t, const Slice& sl) { return t < sl.end; }) -
-            space.begin());
-        const auto e =
-            static_cast<std::size_t>(
-                std::upper_bound(space.begin(), space.end(), job_end,
-                                 [](std::int64_t t, const Slice& sl) { return t < sl.begin; }) -
-                space.begin()) -
-            1;
+        // Both only move later over a job's retries: found from the last ones.
+        while (s0 < space.size() && space[s0].end <= start_res) ++s0;
+        while (e_next < space.size() && space[e_next].begin <= job_end) ++e_next;
+        const std::size_t e = e_next - 1;
         if (s0 == space.size()) {  // past the map's end (a retry after an overlap)
           avail = usable_nodes;
         } else {
