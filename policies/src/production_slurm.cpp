@@ -775,6 +775,16 @@ class Slurm final : public sim::Policy {
     std::vector<std::vector<Event>>& deltas = deltas_;
     deltas.resize(c.node_count());
     for (auto& d : deltas) d.clear();
+    // Only each time's sum counts: a release at the time of the node's last one joins it (a
+    // job's tasks and GPUs on a node come one after another).
+    auto release = [&](std::uint32_t node, std::int64_t t, const Amount& a) {
+      std::vector<Event>& ev = deltas[node];
+      if (!ev.empty() && ev.back().t == t) {
+        ev.back().a += a;
+      } else {
+        ev.push_back({t, a});
+      }
+    };
     for (sim::JobIndex r : ctx.running()) {
       const sim::Placement* p = book_.get(ctx, r);
       if (!p) continue;
@@ -782,8 +792,7 @@ class Slurm final : public sim::Policy {
       const sim::Demand& d = ctx.demand(r);
       for (std::size_t i = 0; i < p->task_nodes.size(); ++i) {
         const std::uint32_t node = p->task_nodes[i];
-        deltas[node].push_back(
-            {end, {0, std::int64_t{d.cpu_milli}, static_cast<std::int64_t>(d.memory_mib)}});
+        release(node, end, {0, std::int64_t{d.cpu_milli}, static_cast<std::int64_t>(d.memory_mib)});
         if (std::find(p->task_nodes.begin(), p->task_nodes.begin() + static_cast<std::ptrdiff_t>(i),
                       node) == p->task_nodes.begin() + static_cast<std::ptrdiff_t>(i))
           ends.emplace_back(end, node);
@@ -800,7 +809,7 @@ class Slurm final : public sim::Policy {
     }
     for (std::uint32_t g : held_gpus) {
       const std::int64_t end = std::exchange(gpu_free_at_[g], kUnset);
-      deltas[node_of_gpu_[g]].push_back({end, {1, 0, 0}});
+      release(node_of_gpu_[g], end, {1, 0, 0});
     }
     for (std::uint32_t n = 0; n < c.node_count(); ++n) {
       auto& ev = deltas[n];
