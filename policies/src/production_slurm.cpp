@@ -1220,9 +1220,8 @@ class Slurm final : public sim::Policy {
         // The partition's nodes free in every slice the job's window [start_res, job_end]
         // touches, and `later_start`: the first slice end after start_res past which a usable
         // node joins those so far.
-        // (Most walks are TRY_LATER's, from a later slice: they start at the first slice that
-        // ends after start_res, the slices being in time order.)
-        // The window's slices are s0..e; later_start is looked for up to e + 1.
+        // The window's slices are s0..e; later_start is looked for up to e + 1. (Most walks are
+        // TRY_LATER's, from a later slice.)
         std::int64_t later_start = 0;
         // Both only move later over a job's retries: found from the last ones.
         while (s0 < space.size() && space[s0].end <= start_res) ++s0;
