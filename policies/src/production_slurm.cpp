@@ -584,6 +584,7 @@ class Slurm final : public sim::Policy {
     std::int64_t t;
     std::int64_t tasks;
     std::uint32_t node;
+    friend bool operator==(const Step&, const Step&) = default;
   };
   struct ShapeFits {
     bool has_now = false, has_order = false;
@@ -831,8 +832,9 @@ class Slurm final : public sim::Policy {
       plan_log_base_ += plan_log_.size();
       plan_log_.clear();
     }
+    const bool first_pass = last_plan_.size() != plan.size();
     for (std::uint32_t n = 0; n < c.node_count(); ++n) {
-      if (last_plan_.size() != plan.size() || !(plan[n] == last_plan_[n])) plan_log_.push_back(n);
+      if (first_pass || !(plan[n] == last_plan_[n])) plan_log_.push_back(n);
     }
     // Sorted when a will-run first needs its batches (a pass of jobs that fit now never does).
     bool ends_sorted = false;
@@ -964,13 +966,8 @@ class Slurm final : public sim::Policy {
       ShapeFits whole;
       if (f.level >= kSteps) make_steps(whole, p, d, per);
       if (f.level >= kBound) make_bound(whole, p, d, per);
-      auto same_steps = [](const std::vector<Step>& a, const std::vector<Step>& b) {
-        return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Step& x, const Step& y) {
-          return x.t == y.t && x.tasks == y.tasks && x.node == y.node;
-        });
-      };
-      const bool steps_ok = same_steps(f.steps, whole.steps) && f.bound_at == whole.bound_at &&
-                            f.bound == whole.bound;
+      const bool steps_ok =
+          f.steps == whole.steps && f.bound_at == whole.bound_at && f.bound == whole.bound;
       std::vector<std::uint32_t> fit_now;
       for (std::uint32_t n : part_nodes_[p]) {
         if (!m.type_ok(n, d)) continue;
@@ -1218,12 +1215,10 @@ class Slurm final : public sim::Policy {
       while (true) {                   // Slurm's TRY_LATER
         const std::int64_t job_end = start_res + limit;
         // The partition's nodes free in every slice the job's window [start_res, job_end]
-        // touches, and `later_start`: the first slice end after start_res past which a usable
-        // node joins those so far.
-        // The window's slices are s0..e; later_start is looked for up to e + 1. (Most walks are
-        // TRY_LATER's, from a later slice.)
+        // touches (slices s0..e), and `later_start`: the first slice end after start_res past
+        // which a usable node joins those so far (looked for up to slice e + 1). s0 and e only
+        // move later over a job's retries: each is found from the last one.
         std::int64_t later_start = 0;
-        // Both only move later over a job's retries: found from the last ones.
         while (s0 < space.size() && space[s0].end <= start_res) ++s0;
         while (e_next < space.size() && space[e_next].begin <= job_end) ++e_next;
         const std::size_t e = e_next - 1;
