@@ -421,6 +421,13 @@ TEST(Slurm, RejectsBadParameters) {
   EXPECT_THROW(policies::make_policy("slurm", {{"epoch_offset", 31}}), sim::InputError);
   EXPECT_THROW(policies::make_policy("slurm", {{"bf_window_linear", -1}}), sim::InputError);
   EXPECT_THROW(policies::make_policy("slurm", {{"PriorityMaxAge", "soon"}}), sim::InputError);
+  try {
+    policies::make_policy("slurm", {{"check_summaries", "yes"}});
+    ADD_FAILURE() << "a non-boolean check_summaries was accepted";
+  } catch (const sim::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("check_summaries"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("must be true or false"), std::string::npos) << e.what();
+  }
   EXPECT_THROW(policies::make_policy("slurm", {{"sched_tick", 1}, {"sched_tick_phase", 1}}),
                sim::InputError);
   EXPECT_THROW(policies::make_policy(
