@@ -226,6 +226,7 @@ class Slurm final : public sim::Policy {
     have_priority_.assign(w.jobs.size(), false);
     fits_partition_.assign(w.jobs.size(), 0);
     queued_.assign(w.jobs.size(), false);
+    queue_stamp_.assign(w.jobs.size(), 0);
   }
 
   // The engine calls a policy only while jobs are pending, so a tick due while the queue was
@@ -312,17 +313,22 @@ class Slurm final : public sim::Policy {
     return static_cast<std::uint32_t>(std::clamp(p, 0.0, 4294967295.0));
   }
 
-  // Pending jobs in Slurm's order (PriorityTier, priority, submission, then index), kept in
-  // queue_. Priorities change only when they are recalculated (every PriorityCalcPeriod), which
-  // rebuilds the order; in between, jobs that joined the queue (ctx.arrivals(), gathered in
-  // fresh_ by every call) are added with a priority computed at the first pass that sees them,
-  // and a job leaves when it starts. So a pass costs the jobs
-  // it tests, not a sort of the whole queue.
+  // Pending jobs in Slurm's order (PriorityTier, priority, submission, then index). Priorities
+  // change only when they are recalculated (every PriorityCalcPeriod): that makes the order
+  // again, one sort of every waiting job into `queue_`. In between, jobs that joined the queue
+  // (ctx.arrivals(), gathered in fresh_ by every call) get a priority at the first pass that sees
+  // them and go into the short sorted `queue_new_`; a walk merges the two. A job leaves by
+  // starting: its entry is only marked (queued_ false), skipped by walks and dropped when the
+  // vectors are made again. An entry is the job's current one while its stamp is the job's
+  // (a job can leave and join again between two sorts). Sorted vectors instead of a tree: at
+  // 1M jobs tens of thousands wait, the order is made again every 300 s of simulated time, and
+  // a tree's node per entry (its allocation and pointer chase) cost a sixth of the run.
   struct QueueEntry {
     double tier;
     std::uint32_t priority;
     std::int64_t submit_ms;
     sim::JobIndex job;
+    std::uint32_t stamp;
     bool operator<(const QueueEntry& o) const {
       if (tier != o.tier) return tier > o.tier;
       if (priority != o.priority) return priority > o.priority;
@@ -331,12 +337,21 @@ class Slurm final : public sim::Policy {
     }
   };
 
-  void enqueue(const sim::SchedulingContext& ctx, sim::JobIndex j) {
-    queue_.insert({cfg_.partitions[part_of_[j]].tier, priority_[j], ctx.job(j).submit.ms(), j});
+  bool live(const QueueEntry& e) const { return queued_[e.job] && queue_stamp_[e.job] == e.stamp; }
+
+  QueueEntry queue_entry(const sim::SchedulingContext& ctx, sim::JobIndex j) {
     queued_[j] = true;
+    ++queued_count_;
+    return {cfg_.partitions[part_of_[j]].tier, priority_[j], ctx.job(j).submit.ms(), j,
+            ++queue_stamp_[j]};
   }
 
-  // Brings queue_ up to date for a pass at ctx.now().
+  void dequeue(sim::JobIndex j) {
+    queued_[j] = false;
+    --queued_count_;
+  }
+
+  // Brings the queue up to date for a pass at ctx.now().
   void sync_queue(sim::SchedulingContext& ctx) {
     const bool recalc = last_calc_ < SimTime::zero() || ctx.now() >= last_calc_ + cfg_.calc_period;
     if (recalc) {
@@ -345,37 +360,68 @@ class Slurm final : public sim::Policy {
     }
     double total_usage = 0;
     for (double u : usage_) total_usage += u;
-    auto add = [&](sim::JobIndex j) {
-      if (queued_[j] || !ctx.pending().contains(j) || !prod::is_waiting(ctx, j)) return;
+    auto waiting = [&](sim::JobIndex j) {
+      if (queued_[j] || !ctx.pending().contains(j) || !prod::is_waiting(ctx, j)) return false;
       if (recalc || !have_priority_[j]) {
         priority_[j] = compute_priority(ctx, j, total_usage);
         have_priority_[j] = true;
       }
-      enqueue(ctx, j);
+      return true;
     };
     if (recalc) {
-      for (const QueueEntry& e : queue_) queued_[e.job] = false;
+      for (const auto* v : {&queue_, &queue_new_}) {
+        for (const QueueEntry& e : *v) queued_[e.job] = false;
+      }
       queue_.clear();
-      for (sim::JobIndex j : ctx.pending().ordered()) add(j);
+      queue_new_.clear();
+      queued_count_ = 0;
+      for (sim::JobIndex j : ctx.pending().ordered()) {
+        if (waiting(j)) queue_.push_back(queue_entry(ctx, j));
+      }
+      std::sort(queue_.begin(), queue_.end());
     } else {
-      for (sim::JobIndex j : fresh_) add(j);
+      for (sim::JobIndex j : fresh_) {
+        if (!waiting(j)) continue;
+        const QueueEntry e = queue_entry(ctx, j);
+        queue_new_.insert(std::upper_bound(queue_new_.begin(), queue_new_.end(), e), e);
+      }
+      // Merged into queue_ (marked entries dropped) once long, so walks and inserts stay cheap
+      // when priorities are recalculated seldom.
+      if (queue_new_.size() > 64 + queue_.size() / 8) {
+        queue_merged_.clear();
+        auto keep = [&](const std::vector<QueueEntry>& v) {
+          const auto mid = static_cast<std::ptrdiff_t>(queue_merged_.size());
+          std::copy_if(v.begin(), v.end(), std::back_inserter(queue_merged_),
+                       [&](const QueueEntry& e) { return live(e); });
+          return mid;
+        };
+        keep(queue_);
+        const auto mid = keep(queue_new_);
+        std::inplace_merge(queue_merged_.begin(), queue_merged_.begin() + mid, queue_merged_.end());
+        std::swap(queue_, queue_merged_);
+        queue_new_.clear();
+      }
     }
     fresh_.clear();
   }
 
-  // Visits queue_ in order; `visit` returns false to end the walk. Entries of jobs no longer
-  // waiting are dropped on the way; visit may start the job it is given (start() drops it).
+  // Visits the queue in order; `visit` returns false to end the walk. Jobs no longer waiting
+  // leave the queue on the way; visit may start the job it is given (start() takes it out).
   template <class Visit>
   void walk_queue(sim::SchedulingContext& ctx, Visit visit) {
-    for (auto it = queue_.begin(); it != queue_.end();) {
-      const sim::JobIndex j = it->job;
+    std::size_t a = 0, b = 0;
+    while (true) {
+      while (a < queue_.size() && !live(queue_[a])) ++a;
+      while (b < queue_new_.size() && !live(queue_new_[b])) ++b;
+      if (a == queue_.size() && b == queue_new_.size()) return;
+      const bool old_first =
+          b == queue_new_.size() || (a < queue_.size() && queue_[a] < queue_new_[b]);
+      const sim::JobIndex j = old_first ? queue_[a++].job : queue_new_[b++].job;
       if (!ctx.pending().contains(j) || !prod::is_waiting(ctx, j)) {
-        queued_[j] = false;
-        it = queue_.erase(it);
+        dequeue(j);
         continue;
       }
-      ++it;  // before visit, which may erase j's entry
-      if (!visit(j)) break;
+      if (!visit(j)) return;
     }
   }
 
@@ -408,10 +454,7 @@ class Slurm final : public sim::Policy {
   }
 
   void start(sim::SchedulingContext& ctx, sim::JobIndex j, sim::Placement p) {
-    if (queued_[j]) {
-      queue_.erase({cfg_.partitions[part_of_[j]].tier, priority_[j], ctx.job(j).submit.ms(), j});
-      queued_[j] = false;
-    }
+    if (queued_[j]) dequeue(j);
     book_.started(ctx, j, p);
     ctx.start(j, std::move(p));
   }
@@ -746,7 +789,7 @@ class Slurm final : public sim::Policy {
 
   void backfill_pass(sim::SchedulingContext& ctx) {
     sync_queue(ctx);
-    if (queue_.empty()) return;
+    if (queued_count_ == 0) return;
     const sim::Cluster& c = ctx.cluster();
     const std::int64_t now = ctx.now().ms();
     const std::int64_t resolution = cfg_.bf_resolution.ms();
@@ -1390,8 +1433,12 @@ class Slurm final : public sim::Policy {
   std::vector<std::uint32_t> priority_;
   std::vector<bool> have_priority_;
   std::vector<std::uint8_t> fits_partition_;  // 0 unknown, 1 yes, 2 never
-  std::set<QueueEntry> queue_;                // waiting jobs in Slurm's order (sync_queue)
-  std::vector<bool> queued_;                  // has an entry in queue_
+  std::vector<QueueEntry> queue_;             // waiting jobs in Slurm's order (sync_queue)
+  std::vector<QueueEntry> queue_new_;         // and those that joined since it was sorted
+  std::vector<QueueEntry> queue_merged_;      // sync_queue's scratch
+  std::vector<bool> queued_;                  // has a live entry in the queue
+  std::vector<std::uint32_t> queue_stamp_;    // per job: the stamp of its latest entry
+  std::size_t queued_count_ = 0;              // live entries
   std::vector<sim::JobIndex> fresh_;          // joined the queue since the last sync_queue
   prod::PlacementBook book_;
   // Timing.
