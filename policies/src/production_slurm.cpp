@@ -227,6 +227,8 @@ class Slurm final : public sim::Policy {
     fits_partition_.assign(w.jobs.size(), 0);
     queued_.assign(w.jobs.size(), false);
     queue_stamp_.assign(w.jobs.size(), 0);
+    charge_mark_.assign(w.jobs.size(), 0);
+    in_known_.assign(w.jobs.size(), false);
   }
 
   // The engine calls a policy only while jobs are pending, so a tick due while the queue was
@@ -271,31 +273,43 @@ class Slurm final : public sim::Policy {
       usage_[ctx.job(j).user] += static_cast<double>((end - from).ms()) / 1000.0 *
                                  static_cast<double>(ctx.demand(j).total_gpu_milli()) / 1000.0;
     };
-    std::set<sim::JobIndex> still;
+    // Jobs charged at the last update that no longer run are charged to their end, in job order
+    // (the order their usage is summed in). `charge_mark_` marks the running ones.
+    ++charge_stamp_;
     for (sim::JobIndex j : ctx.running()) {
       charge(j, now);
-      still.insert(j);
+      charge_mark_[j] = charge_stamp_;
     }
+    ended_.clear();
     for (sim::JobIndex j : charged_running_) {
-      if (still.count(j)) continue;
+      if (charge_mark_[j] != charge_stamp_) ended_.push_back(j);
+    }
+    std::sort(ended_.begin(), ended_.end());
+    for (sim::JobIndex j : ended_) {
       const sim::JobRuntime& rt = ctx.runtime(j);
       charge(j, rt.end ? *rt.end : now);
     }
-    charged_running_ = std::move(still);
+    charged_running_.assign(ctx.running().begin(), ctx.running().end());
     usage_time_ = now;
   }
 
-  std::uint32_t compute_priority(const sim::SchedulingContext& ctx, sim::JobIndex j,
-                                 double total_usage) const {
+  // Each user's fair-share factor from the usage at the last recalculation.
+  void update_fairshare() {
+    double total_usage = 0;
+    for (double u : usage_) total_usage += u;
+    fairshare_.assign(usage_.size(), 1.0);
+    if (total_usage <= 0) return;
+    for (std::size_t user = 0; user < usage_.size(); ++user) {
+      const double u = usage_[user] / total_usage;
+      fairshare_[user] = share_[user] > 0 ? std::exp2(-(u / share_[user]) / cfg_.dampening) : 0;
+    }
+  }
+
+  std::uint32_t compute_priority(const sim::SchedulingContext& ctx, sim::JobIndex j) const {
     const sim::JobSpec& spec = ctx.job(j);
     const double age = std::min(1.0, static_cast<double>((ctx.now() - spec.submit).ms()) /
                                          static_cast<double>(cfg_.max_age.ms()));
-    double fs = 1;
-    const double s = share_[spec.user];
-    if (total_usage > 0) {
-      const double u = usage_[spec.user] / total_usage;
-      fs = s > 0 ? std::exp2(-(u / s) / cfg_.dampening) : 0;
-    }
+    const double fs = fairshare_[spec.user];
     const sim::Demand& d = ctx.demand(j);
     double size =
         d.gpu_milli > 0
@@ -354,16 +368,20 @@ class Slurm final : public sim::Policy {
   // Brings the queue up to date for a pass at ctx.now().
   void sync_queue(sim::SchedulingContext& ctx) {
     const bool recalc = last_calc_ < SimTime::zero() || ctx.now() >= last_calc_ + cfg_.calc_period;
+    for (sim::JobIndex j : fresh_) {
+      if (in_known_[j]) continue;
+      in_known_[j] = true;
+      known_.push_back(j);
+    }
     if (recalc) {
       update_usage(ctx);
+      update_fairshare();
       last_calc_ = ctx.now();
     }
-    double total_usage = 0;
-    for (double u : usage_) total_usage += u;
     auto waiting = [&](sim::JobIndex j) {
       if (queued_[j] || !ctx.pending().contains(j) || !prod::is_waiting(ctx, j)) return false;
       if (recalc || !have_priority_[j]) {
-        priority_[j] = compute_priority(ctx, j, total_usage);
+        priority_[j] = compute_priority(ctx, j);
         have_priority_[j] = true;
       }
       return true;
@@ -375,7 +393,18 @@ class Slurm final : public sim::Policy {
       queue_.clear();
       queue_new_.clear();
       queued_count_ = 0;
-      for (sim::JobIndex j : ctx.pending().ordered()) {
+      // Every pending job joined through ctx.arrivals(): known_ lists them (those no longer
+      // pending are dropped here) without a walk of the engine's queue in its own order.
+      std::erase_if(known_, [&](sim::JobIndex j) {
+        if (ctx.pending().contains(j)) return false;
+        in_known_[j] = false;
+        return true;
+      });
+      if (known_.size() != ctx.pending().size())
+        throw std::logic_error("slurm: " + std::to_string(ctx.pending().size()) +
+                               " jobs pending, " + std::to_string(known_.size()) +
+                               " of them seen arriving");
+      for (sim::JobIndex j : known_) {
         if (waiting(j)) queue_.push_back(queue_entry(ctx, j));
       }
       std::sort(queue_.begin(), queue_.end());
@@ -1427,7 +1456,11 @@ class Slurm final : public sim::Policy {
   std::int32_t max_priority_ = 0;
   double total_gpus_ = 0, total_cpu_ = 0;
   std::vector<double> share_, usage_;
-  std::set<sim::JobIndex> charged_running_;
+  std::vector<sim::JobIndex> charged_running_;  // running at the last usage update
+  std::vector<std::uint64_t> charge_mark_;      // update_usage's scratch
+  std::uint64_t charge_stamp_ = 0;
+  std::vector<sim::JobIndex> ended_;  // update_usage's scratch
+  std::vector<double> fairshare_;     // per user (update_fairshare)
   SimTime usage_time_ = SimTime::from_ms(-1);
   SimTime last_calc_ = SimTime::from_ms(-1);
   std::vector<std::uint32_t> priority_;
@@ -1440,6 +1473,8 @@ class Slurm final : public sim::Policy {
   std::vector<std::uint32_t> queue_stamp_;    // per job: the stamp of its latest entry
   std::size_t queued_count_ = 0;              // live entries
   std::vector<sim::JobIndex> fresh_;          // joined the queue since the last sync_queue
+  std::vector<sim::JobIndex> known_;          // joined and not seen leaving (sync_queue)
+  std::vector<bool> in_known_;
   prod::PlacementBook book_;
   // Timing.
   std::int64_t main_due_ = kNever, full_due_ = kNever, bf_due_ = kNever;
