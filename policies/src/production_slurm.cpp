@@ -1082,9 +1082,10 @@ class Slurm final : public sim::Policy {
             " MiB per task) differ from ones made whole");
       }
     };
-    auto shape_fits = [&](std::uint32_t p, const sim::Demand& d, const Amount& per,
+    // A shape's summaries (shapes_[ShapeKey{p, GPU type, per}], looked up once per job) made
+    // up to `level`.
+    auto shape_fits = [&](ShapeFits& f, std::uint32_t p, const sim::Demand& d, const Amount& per,
                           int level) -> ShapeFits& {
-      ShapeFits& f = shapes_[ShapeKey{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
       sync(f, p, d, per);
       if (!f.has_now && level >= kNow) {
         f.has_now = true;
@@ -1132,10 +1133,10 @@ class Slurm final : public sim::Policy {
     // The will-run (select/cons_tres `_will_run_test`) on the node set `avail`: when the job
     // could start by the usage of running jobs alone, or nothing when it never fits there.
     const std::int64_t align = cfg_.epoch_offset.ms();
-    auto will_run = [&](std::uint32_t p, const sim::Demand& d, const Amount& per, const Bits& avail,
-                        bool now_only) -> std::optional<std::int64_t> {
+    auto will_run = [&](ShapeFits& f, std::uint32_t p, const sim::Demand& d, const Amount& per,
+                        const Bits& avail, bool now_only) -> std::optional<std::int64_t> {
       const bool gang = d.tasks > 1;
-      ShapeFits& f = shape_fits(p, d, per, kNow);
+      shape_fits(f, p, d, per, kNow);
       // e: the exact earliest release time after which the job fits on `avail` (now if it
       // fits on current usage).
       std::optional<std::int64_t> e;
@@ -1148,7 +1149,7 @@ class Slurm final : public sim::Policy {
         }
         if (!e && !now_only) {
           // (The nodes that fit now, listed first, are none of avail's.)
-          const auto& order = shape_fits(p, d, per, kOrder).order;
+          const auto& order = shape_fits(f, p, d, per, kOrder).order;
           for (auto it =
                    std::upper_bound(order.begin(), order.end(), std::pair{now, ~std::uint32_t{0}});
                it != order.end(); ++it) {
@@ -1162,7 +1163,7 @@ class Slurm final : public sim::Policy {
         if (f.bound_now >= d.tasks) {
           e = now;
         } else if (!now_only) {
-          shape_fits(p, d, per, kBound);
+          shape_fits(f, p, d, per, kBound);
           const auto it = std::find_if(f.bound.begin(), f.bound.end(),
                                        [&](std::int64_t b) { return b >= d.tasks; });
           if (it != f.bound.end()) e = f.bound_at[static_cast<std::size_t>(it - f.bound.begin())];
@@ -1182,7 +1183,7 @@ class Slurm final : public sim::Policy {
         if (count >= d.tasks) {
           e = now;
         } else if (!now_only) {
-          const std::vector<Step>& steps = shape_fits(p, d, per, kSteps).steps;
+          const std::vector<Step>& steps = shape_fits(f, p, d, per, kSteps).steps;
           for (std::size_t i = 0; i < steps.size(); ++i) {
             const Step& st = steps[i];
             if (has(avail, st.node)) {
@@ -1275,6 +1276,7 @@ class Slurm final : public sim::Policy {
       const std::uint32_t p = part_of_[j];
       const sim::Demand& d = ctx.demand(j);
       const Amount per = task_amount(d);
+      ShapeFits& shape = shapes_[ShapeKey{p, d.gpu_type, per.gpus, per.cpu, per.mem}];
       const std::int64_t limit = std::max<std::int64_t>(1, time_limit(ctx, j).ms());
       const Bits& usable_nodes = usable_of(p);
       // A job the pass will not reserve for (its partition has bf_job_part_count_reserve
@@ -1330,7 +1332,7 @@ class Slurm final : public sim::Policy {
           }
         }
         const bool retry = later_start != 0 && reserves && later_start > start_res;
-        const std::optional<std::int64_t> answer = will_run(p, d, per, avail, !reserves);
+        const std::optional<std::int64_t> answer = will_run(shape, p, d, per, avail, !reserves);
         if (!answer) {
           if (retry) {
             start_res = later_start;
@@ -1377,7 +1379,7 @@ class Slurm final : public sim::Policy {
         // The nodes the will-run picks: cons_tres's choice among the nodes of `avail` where a
         // task fits once the answer's batch has ended. (A one-task job that did not fit now has
         // none that fit now in `avail`: its offers start past now in `order`.)
-        const auto& order = shape_fits(p, d, per, kOrder).order;
+        const auto& order = shape_fits(shape, p, d, per, kOrder).order;
         auto from = order.begin();
         if (d.tasks == 1 && *answer > now)
           from = std::upper_bound(order.begin(), order.end(), std::pair{now, ~std::uint32_t{0}});
