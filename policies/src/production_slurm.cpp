@@ -40,13 +40,16 @@
 // sched_config.html, priority_multifactor.html, classic_fair_share.html, backfill docs.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
+#include <queue>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "production_parts.hpp"
 #include "production_support.hpp"
@@ -146,6 +149,10 @@ class Slurm final : public sim::Policy {
     while (!requested_.empty() && *requested_.begin() <= now.ms())
       requested_.erase(requested_.begin());
     if (ctx.pending().empty()) idle_since_ = now;
+    // For the next backfill pass's plan: the jobs started or stopped up to this call's end.
+    if (cfg_.backfill) {
+      for (const sim::RunChange& rc : ctx.run_changes()) run_changed_.push_back(rc.job);
+    }
   }
 
  private:
@@ -640,7 +647,6 @@ class Slurm final : public sim::Policy {
   struct NodePlan {
     Amount base;                  // idle now
     std::vector<Event> releases;  // sorted by time; cumulative amounts
-    friend bool operator==(const NodePlan&, const NodePlan&) = default;
   };
   // Per partition and task shape (GPU type and per-task amounts), what the will-run reads.
   // Kept from pass to pass and brought up to date from the plan's change log (`plan_log_`): the
@@ -816,6 +822,171 @@ class Slurm final : public sim::Policy {
     return inserted;
   }
 
+  // A running job's releases on node n as the will-run sees them: CPU and memory per task at
+  // its end, and the end of each of its GPUs there (kept to the latest end of the GPU's
+  // holders in gpu_free_at_, listed in held_gpus_). A job past its limit (the engine does not
+  // kill) is taken to end just after now.
+  void job_releases(const sim::SchedulingContext& ctx, sim::JobIndex j, const sim::Placement& p,
+                    std::uint32_t n, std::vector<Event>& out) {
+    const std::int64_t end = std::max(running_end(ctx, j).ms(), ctx.now().ms() + 1);
+    const sim::Demand& d = ctx.demand(j);
+    std::int64_t tasks = 0;
+    for (std::uint32_t t : p.task_nodes) tasks += t == n;
+    if (tasks > 0)
+      out.push_back(
+          {end, {0, tasks * d.cpu_milli, tasks * static_cast<std::int64_t>(d.memory_mib)}});
+    for (std::uint32_t g : p.gpus) {
+      if (node_of_gpu_[g] != n) continue;
+      std::int64_t& at = gpu_free_at_[g];
+      if (at == kUnsetEnd) {
+        at = end;
+        held_gpus_.push_back(g);
+      } else {
+        at = std::max(at, end);
+      }
+    }
+  }
+
+  // Node n's releases from its events (any order): sorted, one per time, cumulative.
+  void make_releases(std::vector<Event>& ev, std::vector<Event>& out) {
+    for (std::uint32_t g : held_gpus_)
+      ev.push_back({std::exchange(gpu_free_at_[g], kUnsetEnd), {1, 0, 0}});
+    held_gpus_.clear();
+    std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.t < b.t; });
+    out.clear();
+    Amount cum;
+    for (const Event& e : ev) {
+      cum += e.a;
+      if (!out.empty() && out.back().t == e.t) {
+        out.back().a = cum;
+      } else {
+        out.push_back({e.t, cum});
+      }
+    }
+  }
+
+  // Brings the plan (plan_: per node, idle now and the cumulative releases of its running jobs
+  // by their time limits) up to now, and logs the nodes whose plan changed since the last pass
+  // ended (plan_log_). Kept from pass to pass: only the nodes of jobs that started or stopped
+  // since (the engine's run changes, gathered in run_changed_; a superset is harmless), and the
+  // nodes of jobs past their limit (whose end moves with now), are made again; every node's idle
+  // amounts are read again (a node going down changes them without a run change).
+  void update_plan(const sim::SchedulingContext& ctx, const prod::FreeMap& m) {
+    const sim::Cluster& c = ctx.cluster();
+    const std::int64_t now = ctx.now().ms();
+    const bool first_pass = plan_.size() != c.node_count();
+    if (first_pass) {
+      plan_.assign(c.node_count(), {});
+      node_jobs_.assign(c.node_count(), {});
+      gpu_free_at_.assign(c.total_gpus(), kUnsetEnd);
+      job_nodes_.resize(ctx.workload().jobs.size());
+      tracked_.assign(ctx.workload().jobs.size(), false);
+      node_dirty_.assign(c.node_count(), 0);
+      node_logged_.assign(c.node_count(), 0);
+    }
+    if (plan_log_.size() > 8 * std::size_t{c.node_count()}) {
+      plan_log_base_ += plan_log_.size();
+      plan_log_.clear();
+    }
+    ++dirty_stamp_;
+    dirty_.clear();
+    auto dirty = [&](std::uint32_t n) {
+      if (node_dirty_[n] == dirty_stamp_) return;
+      node_dirty_[n] = dirty_stamp_;
+      dirty_.push_back(n);
+    };
+    for (const sim::RunChange& rc : ctx.run_changes()) run_changed_.push_back(rc.job);
+    for (sim::JobIndex j : run_changed_) {
+      if (tracked_[j]) {
+        tracked_[j] = false;
+        for (std::uint32_t n : job_nodes_[j]) {
+          std::erase(node_jobs_[n], j);
+          dirty(n);
+        }
+        job_nodes_[j] = {};
+      }
+    }
+    for (sim::JobIndex j : run_changed_) {
+      if (tracked_[j] || ctx.runtime(j).status != sim::JobStatus::kRunning) continue;
+      const sim::Placement* p = book_.get(ctx, j);
+      if (!p) continue;
+      tracked_[j] = true;
+      std::vector<std::uint32_t>& nodes = job_nodes_[j];
+      nodes = p->task_nodes;
+      std::sort(nodes.begin(), nodes.end());
+      nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+      for (std::uint32_t n : nodes) {
+        node_jobs_[n].push_back(j);
+        dirty(n);
+      }
+      by_end_.push({running_end(ctx, j).ms(), j});
+    }
+    run_changed_.clear();
+    // The nodes the last pass's starts changed by hand (their jobs may have ended since).
+    for (std::uint32_t n : started_on_) dirty(n);
+    started_on_.clear();
+    // Jobs past their limit: their releases are just after now, so their nodes are made again
+    // every pass while they run.
+    while (!by_end_.empty() && by_end_.top().first <= now) {
+      overdue_.push_back(by_end_.top().second);
+      by_end_.pop();
+    }
+    std::erase_if(overdue_, [&](sim::JobIndex j) {
+      if (!tracked_[j] || running_end(ctx, j).ms() > now) return true;
+      for (std::uint32_t n : job_nodes_[j]) dirty(n);
+      return false;
+    });
+    if (first_pass) {
+      for (std::uint32_t n = 0; n < c.node_count(); ++n) dirty(n);
+    }
+    for (std::uint32_t n : dirty_) {
+      node_events_.clear();
+      for (sim::JobIndex j : node_jobs_[n]) {
+        const sim::Placement* p = book_.get(ctx, j);
+        if (!p) throw std::logic_error("slurm: a job kept as running holds no placement");
+        job_releases(ctx, j, *p, n, node_events_);
+      }
+      make_releases(node_events_, new_releases_);
+      if (new_releases_ != plan_[n].releases) {
+        std::swap(new_releases_, plan_[n].releases);
+        plan_log_.push_back(n);
+        node_logged_[n] = dirty_stamp_;
+      }
+    }
+    for (std::uint32_t n = 0; n < c.node_count(); ++n) {
+      const Amount base = idle_now(m, n);
+      if (base != plan_[n].base || first_pass) {
+        plan_[n].base = base;
+        if (node_logged_[n] != dirty_stamp_) plan_log_.push_back(n);
+      }
+    }
+  }
+
+  // The check_summaries option: the kept plan against one made whole from the running jobs.
+  void check_plan(const sim::SchedulingContext& ctx) {
+    const sim::Cluster& c = ctx.cluster();
+    std::vector<std::vector<sim::JobIndex>> jobs(c.node_count());
+    for (sim::JobIndex r : ctx.running()) {
+      const sim::Placement* p = book_.get(ctx, r);
+      if (!p) continue;
+      for (std::uint32_t n : p->task_nodes) {
+        if (std::find(jobs[n].begin(), jobs[n].end(), r) == jobs[n].end()) jobs[n].push_back(r);
+      }
+    }
+    prod::FreeMap m(c);
+    std::vector<Event> events;
+    for (std::uint32_t n = 0; n < c.node_count(); ++n) {
+      events.clear();
+      for (sim::JobIndex r : jobs[n]) job_releases(ctx, r, *book_.get(ctx, r), n, events);
+      make_releases(events, new_releases_);
+      if (new_releases_ != plan_[n].releases || idle_now(m, n) != plan_[n].base) {
+        throw std::logic_error("slurm check_summaries: at t=" + std::to_string(ctx.now().ms()) +
+                               " ms the kept plan of node " + std::to_string(n) +
+                               " differs from one made whole from the running jobs");
+      }
+    }
+  }
+
   void backfill_pass(sim::SchedulingContext& ctx) {
     sync_queue(ctx);
     if (queued_count_ == 0) return;
@@ -825,88 +996,16 @@ class Slurm final : public sim::Policy {
     const std::int64_t window_end = (now + cfg_.bf_window.ms()) / resolution * resolution;
     const std::size_t words = (c.node_count() + 63) / 64;
     FreeMap m(c);
-    // The plan and the release events live in members reused from pass to pass (their vectors
-    // keep their capacity). The last pass's plan, as it ended, is kept to see which nodes'
-    // plans changed since.
-    std::swap(plan_, last_plan_);
     std::vector<NodePlan>& plan = plan_;
-    plan.resize(c.node_count());
-    for (std::uint32_t n = 0; n < c.node_count(); ++n) {
-      plan[n].base = idle_now(m, n);
-      plan[n].releases.clear();
-    }
-    // When running jobs end, by their time limits: CPU and memory come back per task, a GPU
-    // when the last job on it ends (shared GPUs included). A job past its limit (the engine does
-    // not kill) is taken to end just after now. `ends`: (end, node) for every running job and
-    // each of its nodes, for the will-run's batches.
+    update_plan(ctx, m);
+    if (cfg_.check_summaries) check_plan(ctx);
+    // `ends`: (end, node) for the running jobs on each node, for the will-run's batches: the
+    // plan's release times (every release is some running job's end on its node, and every
+    // job's end on each of its nodes is a release, of nothing if need be).
     std::vector<std::pair<std::int64_t, std::uint32_t>>& ends = ends_;
     ends.clear();
-    constexpr std::int64_t kUnset = std::numeric_limits<std::int64_t>::min();
-    gpu_free_at_.resize(c.total_gpus(), kUnset);
-    std::vector<std::uint32_t>& held_gpus = held_gpus_;
-    held_gpus.clear();
-    std::vector<std::vector<Event>>& deltas = deltas_;
-    deltas.resize(c.node_count());
-    for (auto& d : deltas) d.clear();
-    // Only each time's sum counts: a release at the time of the node's last one joins it (a
-    // job's tasks and GPUs on a node come one after another).
-    auto release = [&](std::uint32_t node, std::int64_t t, const Amount& a) {
-      std::vector<Event>& ev = deltas[node];
-      if (!ev.empty() && ev.back().t == t) {
-        ev.back().a += a;
-      } else {
-        ev.push_back({t, a});
-      }
-    };
-    for (sim::JobIndex r : ctx.running()) {
-      const sim::Placement* p = book_.get(ctx, r);
-      if (!p) continue;
-      const std::int64_t end = std::max(running_end(ctx, r).ms(), now + 1);
-      const sim::Demand& d = ctx.demand(r);
-      for (std::size_t i = 0; i < p->task_nodes.size(); ++i) {
-        const std::uint32_t node = p->task_nodes[i];
-        release(node, end, {0, std::int64_t{d.cpu_milli}, static_cast<std::int64_t>(d.memory_mib)});
-        if (std::find(p->task_nodes.begin(), p->task_nodes.begin() + static_cast<std::ptrdiff_t>(i),
-                      node) == p->task_nodes.begin() + static_cast<std::ptrdiff_t>(i))
-          ends.emplace_back(end, node);
-      }
-      for (std::uint32_t g : p->gpus) {
-        std::int64_t& at = gpu_free_at_[g];
-        if (at == kUnset) {
-          at = end;
-          held_gpus.push_back(g);
-        } else {
-          at = std::max(at, end);
-        }
-      }
-    }
-    for (std::uint32_t g : held_gpus) {
-      const std::int64_t end = std::exchange(gpu_free_at_[g], kUnset);
-      release(node_of_gpu_[g], end, {1, 0, 0});
-    }
     for (std::uint32_t n = 0; n < c.node_count(); ++n) {
-      auto& ev = deltas[n];
-      std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.t < b.t; });
-      Amount cum;
-      for (const Event& e : ev) {
-        cum += e.a;
-        if (!plan[n].releases.empty() && plan[n].releases.back().t == e.t) {
-          plan[n].releases.back().a = cum;
-        } else {
-          plan[n].releases.push_back({e.t, cum});
-        }
-      }
-    }
-    // The change log: the nodes whose plan changed since the last pass ended (all at the first
-    // pass). Shapes read it to bring their summaries up to date; it is emptied when long (a
-    // shape made before that is made again whole).
-    if (plan_log_.size() > 8 * std::size_t{c.node_count()}) {
-      plan_log_base_ += plan_log_.size();
-      plan_log_.clear();
-    }
-    const bool first_pass = last_plan_.size() != plan.size();
-    for (std::uint32_t n = 0; n < c.node_count(); ++n) {
-      if (first_pass || !(plan[n] == last_plan_[n])) plan_log_.push_back(n);
+      for (const Event& e : plan[n].releases) ends.emplace_back(e.t, n);
     }
     // Sorted when a will-run first needs its batches (a pass of jobs that fit now never does).
     bool ends_sorted = false;
@@ -1364,6 +1463,7 @@ class Slurm final : public sim::Policy {
                           std::pair{end, n});
             }
             plan_log_.insert(plan_log_.end(), touched.begin(), touched.end());
+            started_on_.insert(started_on_.end(), touched.begin(), touched.end());
             ++version;
             start(ctx, j, std::move(placement));
             return true;
@@ -1429,21 +1529,34 @@ class Slurm final : public sim::Policy {
 
   SlurmConfig cfg_;
   bool resolved_ = false;
-  std::vector<std::int64_t> gpu_free_at_;  // backfill_pass's scratch (all unset between)
-  std::vector<std::uint32_t> held_gpus_;   // backfill_pass's scratch
-  std::vector<NodePlan> plan_;             // backfill_pass's plan (reused)
-  std::vector<NodePlan> last_plan_;        // the plan as the pass before ended
-  std::vector<std::uint32_t> plan_log_;    // nodes whose plan changed, in order (sync)
-  std::uint64_t plan_log_base_ = 0;        // entries emptied from plan_log_ so far
-  std::map<ShapeKey, ShapeFits> shapes_;   // the will-run's per-shape summaries
-  std::vector<std::uint64_t> node_mark_;   // sync's scratch: marked when == mark_stamp_
+  static constexpr std::int64_t kUnsetEnd = std::numeric_limits<std::int64_t>::min();
+  std::vector<std::int64_t> gpu_free_at_;  // job_releases' scratch (all kUnsetEnd between)
+  std::vector<std::uint32_t> held_gpus_;   // job_releases' scratch
+  std::vector<NodePlan> plan_;             // the plan (update_plan), kept from pass to pass
+  std::vector<std::vector<sim::JobIndex>> node_jobs_;  // per node, the running jobs on it
+  std::vector<std::vector<std::uint32_t>> job_nodes_;  // per running job, its nodes
+  std::vector<bool> tracked_;                          // in node_jobs_
+  std::vector<sim::JobIndex> run_changed_;  // jobs started or stopped since the plan was made
+  std::vector<std::uint32_t> started_on_;   // nodes of the jobs the last backfill pass started
+  std::priority_queue<std::pair<std::int64_t, sim::JobIndex>,
+                      std::vector<std::pair<std::int64_t, sim::JobIndex>>, std::greater<>>
+      by_end_;                              // running jobs by time limit (some gone since)
+  std::vector<sim::JobIndex> overdue_;      // running past their limit (some gone since)
+  std::vector<std::uint64_t> node_dirty_;   // update_plan's scratch: marked when == dirty_stamp_
+  std::vector<std::uint64_t> node_logged_;  // and logged when == dirty_stamp_
+  std::uint64_t dirty_stamp_ = 0;
+  std::vector<std::uint32_t> dirty_;               // update_plan's scratch
+  std::vector<Event> node_events_, new_releases_;  // update_plan's scratch
+  std::vector<std::uint32_t> plan_log_;            // nodes whose plan changed, in order (sync)
+  std::uint64_t plan_log_base_ = 0;                // entries emptied from plan_log_ so far
+  std::map<ShapeKey, ShapeFits> shapes_;           // the will-run's per-shape summaries
+  std::vector<std::uint64_t> node_mark_;           // sync's scratch: marked when == mark_stamp_
   std::uint64_t mark_stamp_ = 0;
   std::uint64_t plan_version_ = 0;           // passes and starts so far (backfill_pass)
   std::vector<std::uint32_t> changed_;       // sync's scratch
   std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: a shape's task bound
   std::vector<std::int64_t> gang_tasks_;     // backfill_pass's scratch: a gang's task counts
   std::vector<std::uint32_t> gang_touched_;  // the nodes it made non-zero
-  std::vector<std::vector<Event>> deltas_;   // backfill_pass's release events (reused)
   std::vector<std::pair<std::int64_t, std::uint32_t>> ends_;  // backfill_pass's running ends
   std::vector<Slice> space_;                                  // backfill_pass's map (reused)
   std::vector<std::uint64_t> window_suffix_;                  // and its window ANDs

@@ -275,7 +275,8 @@ bool FreeMap::type_ok(std::uint32_t node, const sim::Demand& d) const {
 }
 
 std::uint32_t FreeMap::capacity(std::uint32_t node, const sim::Demand& d) const {
-  if (!type_ok(node, d)) return 0;
+  // A down node holds nothing, a task asking for nothing included.
+  if (!type_ok(node, d) || c_->node(node).down) return 0;
   const sim::Node& n = c_->node(node);
   std::uint64_t cap = kMany;
   if (d.gpu_milli >= 1000) {

@@ -468,21 +468,43 @@ TEST(Slurm, SummariesKeptFromPassToPassMatchOnesMadeWhole) {
       w.jobs[j].gpu_type = types[pick(3)];
       w.jobs[j].cpu_milli = 1000 * std::array<std::uint32_t, 3>{0, 4, 16}[pick(3)];
       if (w.jobs[j].gpu_type != types[1] && pick(2) == 0) prod::set_queue(w, j, "small");
+      if (gpus == 1 && pick(4) == 0) w.jobs[j].gpu_milli = 500;  // half a GPU, shared
     }
     nlohmann::json params = low_latency();
     params["partitions"] = {{{"PartitionName", "small"}, {"Nodes", "b"}},
                             {{"PartitionName", "all"}, {"Nodes", "ALL"}, {"Default", "YES"}}};
-    const auto plain = run(c, w, "slurm", params);
-    params["check_summaries"] = true;
-    prod::Run checked;
-    ASSERT_NO_THROW(checked = run(c, w, "slurm", params)) << "seed " << seed;
-    std::size_t started = 0;
-    for (sim::JobIndex j = 0; j < w.jobs.size(); ++j) {
-      EXPECT_EQ(checked.start(j), plain.start(j)) << "seed " << seed << ", job " << j;
-      EXPECT_EQ(checked.end(j), plain.end(j)) << "seed " << seed << ", job " << j;
-      started += checked.start(j) >= 0 ? 1 : 0;
+    // Without and with node failures (jobs evicted and queued again, nodes down for a while).
+    for (const bool failures : {false, true}) {
+      sim::SimulationOptions options;
+      if (failures) {
+        options.failures.repair_hours = 0.5;
+        options.failures.scheduled = {{1, sim::SimTime::from_seconds(1500)},
+                                      {7, sim::SimTime::from_seconds(2500)},
+                                      {2, sim::SimTime::from_seconds(4000)}};
+      }
+      auto run_with = [&](const nlohmann::json& ps) {
+        prod::Run r;
+        sim::Simulation s(c, w, policies::make_policy("slurm", ps), policies::make_placer("pack"),
+                          std::make_unique<sim::ObservedRuntime>(), options);
+        s.add_observer(&r.rec);
+        r.result = s.run();
+        return r;
+      };
+      const std::string what = "seed " + std::to_string(seed) + (failures ? ", node failures" : "");
+      params["check_summaries"] = false;
+      const auto plain = run_with(params);
+      params["check_summaries"] = true;
+      prod::Run checked;
+      ASSERT_NO_THROW(checked = run_with(params)) << what;
+      std::size_t started = 0;
+      for (sim::JobIndex j = 0; j < w.jobs.size(); ++j) {
+        EXPECT_EQ(checked.start(j), plain.start(j)) << what << ", job " << j;
+        EXPECT_EQ(checked.end(j), plain.end(j)) << what << ", job " << j;
+        started += checked.start(j) >= 0 ? 1 : 0;
+      }
+      EXPECT_EQ(started, w.jobs.size()) << what;
+      if (failures) EXPECT_GT(checked.result.summary.node_failures, 0U) << what;
     }
-    EXPECT_EQ(started, w.jobs.size()) << "seed " << seed;
   }
 }
 
