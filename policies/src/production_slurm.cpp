@@ -999,16 +999,6 @@ class Slurm final : public sim::Policy {
     std::vector<NodePlan>& plan = plan_;
     update_plan(ctx, m);
     if (cfg_.check_summaries) check_plan(ctx);
-    // `ends`: (end, node) for the running jobs on each node, for the will-run's batches: the
-    // plan's release times (every release is some running job's end on its node, and every
-    // job's end on each of its nodes is a release, of nothing if need be).
-    std::vector<std::pair<std::int64_t, std::uint32_t>>& ends = ends_;
-    ends.clear();
-    for (std::uint32_t n = 0; n < c.node_count(); ++n) {
-      for (const Event& e : plan[n].releases) ends.emplace_back(e.t, n);
-    }
-    // Sorted when a will-run first needs its batches (a pass of jobs that fit now never does).
-    bool ends_sorted = false;
     // The backfill map: one slice over the window, every node free.
     std::vector<Slice>& space = space_;
     space.clear();
@@ -1019,26 +1009,25 @@ class Slurm final : public sim::Policy {
     // theirs from pass to pass).
     std::uint64_t& version = plan_version_;
     ++version;
-    // Per partition, its nodes' release events in time order: a gang's task count is kept
-    // along them.
-    struct PartEvents {
-      std::uint64_t version = 0;
-      std::vector<std::pair<std::int64_t, std::uint32_t>> events;
-    };
-    std::vector<PartEvents> part_events(cfg_.partitions.size());
+    // Per partition, its nodes' release times in order, (time, node) (made at the pass's first
+    // need, kept up to date by its starts): a gang's task count is kept along them, and they
+    // are the will-run's batches of running jobs' ends (every release is some running job's
+    // end on its node, and every job's end on each of its nodes is a release, of nothing if
+    // need be).
+    part_events_.resize(cfg_.partitions.size());
+    std::vector<bool> events_made(cfg_.partitions.size(), false);
     auto events_of =
         [&](std::size_t p) -> const std::vector<std::pair<std::int64_t, std::uint32_t>>& {
-      PartEvents& pe = part_events[p];
-      if (pe.version != version) {
-        pe.version = version;
-        pe.events.clear();
+      std::vector<std::pair<std::int64_t, std::uint32_t>>& events = part_events_[p];
+      if (!events_made[p]) {
+        events_made[p] = true;
+        events.clear();
         for (std::uint32_t n : part_nodes_[p]) {
-          for (const Event& e : plan[n].releases) pe.events.emplace_back(e.t, n);
+          for (const Event& e : plan[n].releases) events.emplace_back(e.t, n);
         }
-        std::stable_sort(pe.events.begin(), pe.events.end(),
-                         [](const auto& x, const auto& y) { return x.first < y.first; });
+        std::sort(events.begin(), events.end());
       }
-      return pe.events;
+      return events;
     };
     node_tasks_.resize(c.node_count());
     gang_tasks_.assign(c.node_count(), 0);
@@ -1309,10 +1298,7 @@ class Slurm final : public sim::Policy {
       auto sec = [&](std::int64_t ms) { return (ms + align) / 1000 * 1000; };
       constexpr std::int64_t kWindow = 30'000;
       std::int64_t anchor = *e;
-      if (!ends_sorted) {
-        std::sort(ends.begin(), ends.end());
-        ends_sorted = true;
-      }
+      const auto& ends = events_of(p);
       for (const auto& [t, n] : ends) {
         if (has(avail, n)) {
           anchor = t;
@@ -1455,12 +1441,12 @@ class Slurm final : public sim::Policy {
               const Amount before = plan[n].base;
               plan[n].base = idle_now(m, n);
               add_release(plan[n], end, before - plan[n].base);
-              if (!ends_sorted) {
-                ends.emplace_back(end, n);
-                continue;
+              for (std::size_t q = 0; q < cfg_.partitions.size(); ++q) {
+                if (!events_made[q] || !part_member_[q][n]) continue;
+                auto& events = part_events_[q];
+                const auto at = std::lower_bound(events.begin(), events.end(), std::pair{end, n});
+                if (at == events.end() || *at != std::pair{end, n}) events.insert(at, {end, n});
               }
-              ends.insert(std::upper_bound(ends.begin(), ends.end(), std::pair{end, n}),
-                          std::pair{end, n});
             }
             plan_log_.insert(plan_log_.end(), touched.begin(), touched.end());
             started_on_.insert(started_on_.end(), touched.begin(), touched.end());
@@ -1557,11 +1543,11 @@ class Slurm final : public sim::Policy {
   std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: a shape's task bound
   std::vector<std::int64_t> gang_tasks_;     // backfill_pass's scratch: a gang's task counts
   std::vector<std::uint32_t> gang_touched_;  // the nodes it made non-zero
-  std::vector<std::pair<std::int64_t, std::uint32_t>> ends_;  // backfill_pass's running ends
-  std::vector<Slice> space_;                                  // backfill_pass's map (reused)
-  std::vector<std::uint64_t> window_suffix_;                  // and its window ANDs
-  std::vector<Offer> offers_, picks_;                         // cons_tres_pick's in and out
-  std::vector<Run> runs_;                                     // and its scratch
+  std::vector<std::vector<std::pair<std::int64_t, std::uint32_t>>> part_events_;  // per pass
+  std::vector<Slice> space_;                  // backfill_pass's map (reused)
+  std::vector<std::uint64_t> window_suffix_;  // and its window ANDs
+  std::vector<Offer> offers_, picks_;         // cons_tres_pick's in and out
+  std::vector<Run> runs_;                     // and its scratch
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
   std::vector<std::uint32_t> first_gpu_;
