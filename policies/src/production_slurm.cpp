@@ -39,6 +39,7 @@
 // Sources: slurm.schedmd.com: slurm.conf (SchedulerParameters, Partition configuration),
 // sched_config.html, priority_multifactor.html, classic_fair_share.html, backfill docs.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -1323,7 +1324,7 @@ class Slurm final : public sim::Policy {
     std::vector<std::uint32_t> reserved(cfg_.partitions.size(), 0);
     std::uint32_t tested = 0;
     bool table_full = false;
-    Bits avail(words), picked(words), run(words);
+    Bits avail(words), picked(words), run(words), offered(words);
     // A job's TRY_LATERs test windows that only move later (the map does not change between
     // them): the AND over a window's slices is kept as two halves (a "two-stack" queue): for
     // each slice i from `lo` to a pivot `mid`, the AND of slices i..mid (`suffix`, row i - lo),
@@ -1469,16 +1470,28 @@ class Slurm final : public sim::Policy {
         auto from = order.begin();
         if (d.tasks == 1 && *answer > now)
           from = std::upper_bound(order.begin(), order.end(), std::pair{now, ~std::uint32_t{0}});
-        offers_.clear();
+        // Gathered as a node set (and each node's tasks) and read back in node order.
+        std::fill(offered.begin(), offered.end(), 0);
+        std::size_t count = 0;
         for (auto it = from; it != order.end() && it->first <= *answer; ++it) {
           const std::uint32_t n = it->second;
           if (!has(avail, n)) continue;
           const std::int64_t k =
               std::min<std::int64_t>(d.tasks, fit_count(idle_at(plan[n], *answer), per));
-          if (k > 0) offers_.push_back({n, k});
+          if (k <= 0) continue;
+          node_tasks_[n] = k;
+          offered[n >> 6] |= std::uint64_t{1} << (n & 63);
+          ++count;
         }
-        std::sort(offers_.begin(), offers_.end(),
-                  [](const Offer& a, const Offer& b) { return a.node < b.node; });
+        offers_.resize(count);
+        std::size_t i = 0;
+        for (std::size_t w = 0; w < words; ++w) {
+          for (std::uint64_t b = offered[w]; b != 0; b &= b - 1) {
+            const auto n =
+                static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(b)));
+            offers_[i++] = {n, node_tasks_[n]};
+          }
+        }
         cons_tres_pick(offers_, d.tasks, runs_, picks_);
         std::fill(picked.begin(), picked.end(), 0);
         for (const Offer& o : picks_) picked[o.node >> 6] |= std::uint64_t{1} << (o.node & 63);
@@ -1540,7 +1553,7 @@ class Slurm final : public sim::Policy {
   std::uint64_t mark_stamp_ = 0;
   std::uint64_t plan_version_ = 0;           // passes and starts so far (backfill_pass)
   std::vector<std::uint32_t> changed_;       // sync's scratch
-  std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: a shape's task bound
+  std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: task counts per node
   std::vector<std::int64_t> gang_tasks_;     // backfill_pass's scratch: a gang's task counts
   std::vector<std::uint32_t> gang_touched_;  // the nodes it made non-zero
   std::vector<std::vector<std::pair<std::int64_t, std::uint32_t>>> part_events_;  // per pass
