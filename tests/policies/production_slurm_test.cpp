@@ -443,6 +443,39 @@ TEST(Slurm, RejectsBadParameters) {
 // CPU-only tasks, jobs that outrun their time limit so their release moves every pass), the
 // check_summaries option makes them again whole at every use and stops the run where they
 // differ; the schedule with the check is the one without it.
+// The priority order holds while many jobs join between two recalculations (they wait in a
+// second sorted list that is merged into the main one once long) and across recalculations: on
+// one GPU, each job that starts is the best waiting one by (priority, submission).
+TEST(Slurm, QueueOrderHoldsWithManyArrivalsBetweenRecalculations) {
+  const sim::ClusterSpec c = uniform_cluster(1, 1);
+  sim::Workload w;
+  for (int i = 0; i < 300; ++i) {
+    const sim::JobIndex j = add_job(w, i, 100, 1);
+    w.jobs[j].priority = (i * 7) % 13;
+  }
+  for (const char* period : {"1-00:00:00", "10:00"}) {
+    nlohmann::json params = low_latency();
+    params["PriorityWeightQOS"] = 1000;
+    params["PriorityCalcPeriod"] = period;
+    const auto r = run(c, w, "slurm", params);
+    std::size_t checked = 0;
+    for (sim::JobIndex j = 0; j < w.jobs.size(); ++j) {
+      ASSERT_GE(r.start(j), 0) << "job " << j;
+      for (sim::JobIndex k = 0; k < w.jobs.size(); ++k) {
+        const double submit_k = w.jobs[k].submit.seconds();
+        if (k == j || submit_k >= r.start(j) - 1 || r.start(k) <= r.start(j)) continue;
+        ++checked;
+        const bool better = w.jobs[k].priority > w.jobs[j].priority ||
+                            (w.jobs[k].priority == w.jobs[j].priority && k < j);
+        EXPECT_FALSE(better) << "period " << period << ": job " << k << " (priority "
+                             << w.jobs[k].priority << ") waited while job " << j << " (priority "
+                             << w.jobs[j].priority << ") started at " << r.start(j);
+      }
+    }
+    EXPECT_GT(checked, 10000U) << period;  // the queue was long for most of the run
+  }
+}
+
 TEST(Slurm, SummariesKeptFromPassToPassMatchOnesMadeWhole) {
   sim::ClusterSpec c = uniform_cluster(6, 8);
   c.pools[0].name = "a";
