@@ -395,6 +395,13 @@ class Slurm final : public sim::Policy {
       return true;
     };
     if (recalc) {
+      // The jobs in their last order first: priorities that keep it (all of them when the
+      // weights that change with time are 0) leave nothing to sort.
+      last_order_.clear();
+      in_order([&](sim::JobIndex j) {
+        last_order_.push_back(j);
+        return true;
+      });
       for (const auto* v : {&queue_, &queue_new_}) {
         for (const QueueEntry& e : *v) queued_[e.job] = false;
       }
@@ -412,10 +419,12 @@ class Slurm final : public sim::Policy {
         throw std::logic_error("slurm: " + std::to_string(ctx.pending().size()) +
                                " jobs pending, " + std::to_string(known_.size()) +
                                " of them seen arriving");
-      for (sim::JobIndex j : known_) {
-        if (waiting(j)) queue_.push_back(queue_entry(ctx, j));
+      for (const std::vector<sim::JobIndex>* jobs : {&last_order_, &known_}) {
+        for (sim::JobIndex j : *jobs) {
+          if (waiting(j)) queue_.push_back(queue_entry(ctx, j));
+        }
       }
-      std::sort(queue_.begin(), queue_.end());
+      if (!std::is_sorted(queue_.begin(), queue_.end())) std::sort(queue_.begin(), queue_.end());
     } else {
       for (sim::JobIndex j : fresh_) {
         if (!waiting(j)) continue;
@@ -442,10 +451,9 @@ class Slurm final : public sim::Policy {
     fresh_.clear();
   }
 
-  // Visits the queue in order; `visit` returns false to end the walk. Jobs no longer waiting
-  // leave the queue on the way; visit may start the job it is given (start() takes it out).
-  template <class Visit>
-  void walk_queue(sim::SchedulingContext& ctx, Visit visit) {
+  // Calls f(job) for the queue's live entries in order until it returns false.
+  template <class F>
+  void in_order(F f) const {
     std::size_t a = 0, b = 0;
     while (true) {
       while (a < queue_.size() && !live(queue_[a])) ++a;
@@ -453,13 +461,21 @@ class Slurm final : public sim::Policy {
       if (a == queue_.size() && b == queue_new_.size()) return;
       const bool old_first =
           b == queue_new_.size() || (a < queue_.size() && queue_[a] < queue_new_[b]);
-      const sim::JobIndex j = old_first ? queue_[a++].job : queue_new_[b++].job;
+      if (!f(old_first ? queue_[a++].job : queue_new_[b++].job)) return;
+    }
+  }
+
+  // Visits the queue in order; `visit` returns false to end the walk. Jobs no longer waiting
+  // leave the queue on the way; visit may start the job it is given (start() takes it out).
+  template <class Visit>
+  void walk_queue(sim::SchedulingContext& ctx, Visit visit) {
+    in_order([&](sim::JobIndex j) {
       if (!ctx.pending().contains(j) || !prod::is_waiting(ctx, j)) {
         dequeue(j);
-        continue;
+        return true;
       }
-      if (!visit(j)) return;
-    }
+      return visit(j);
+    });
   }
 
   // --- placement ---
@@ -1588,6 +1604,7 @@ class Slurm final : public sim::Policy {
   std::size_t queued_count_ = 0;              // live entries
   std::vector<sim::JobIndex> fresh_;          // joined the queue since the last sync_queue
   std::vector<sim::JobIndex> known_;          // joined and not seen leaving (sync_queue)
+  std::vector<sim::JobIndex> last_order_;     // sync_queue's scratch
   std::vector<bool> in_known_;
   prod::PlacementBook book_;
   // Timing.
