@@ -901,6 +901,8 @@ class Slurm final : public sim::Policy {
       node_dirty_.assign(c.node_count(), 0);
       node_logged_.assign(c.node_count(), 0);
     }
+    // The change log (the shapes bring their summaries up to date from it) is emptied when long:
+    // a shape that last read it before then is made again whole.
     if (plan_log_.size() > 8 * std::size_t{c.node_count()}) {
       plan_log_base_ += plan_log_.size();
       plan_log_.clear();
