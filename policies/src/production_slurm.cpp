@@ -95,8 +95,8 @@ struct SlurmConfig {
   SimTime bf_window_linear = SimTime::zero();
   // Epoch time at simulated time 0 modulo 30 s (the will-run's batches are aligned on it).
   SimTime epoch_offset = SimTime::zero();
-  // Not Slurm's: make the will-run's summaries kept from pass to pass again whole at every use
-  // and stop with an error where they differ (slow; for tests).
+  // Not Slurm's: make the plan and the will-run's summaries kept from pass to pass again whole
+  // at every pass and use and stop with an error where they differ (slow; for tests).
   bool check_summaries = false;
 };
 
@@ -150,10 +150,14 @@ class Slurm final : public sim::Policy {
     while (!requested_.empty() && *requested_.begin() <= now.ms())
       requested_.erase(requested_.begin());
     if (ctx.pending().empty()) idle_since_ = now;
-    // For the next backfill pass's plan: the jobs started or stopped up to this call's end.
+    // For the next backfill pass's plan: the jobs started or stopped up to this call's end (those
+    // a pass of this call has read already left out).
     if (cfg_.backfill) {
-      for (const sim::RunChange& rc : ctx.run_changes()) run_changed_.push_back(rc.job);
+      const auto changes = ctx.run_changes();
+      for (std::size_t i = run_changes_read_; i < changes.size(); ++i)
+        run_changed_.push_back(changes[i].job);
     }
+    run_changes_read_ = 0;
   }
 
  private:
@@ -402,9 +406,7 @@ class Slurm final : public sim::Policy {
         last_order_.push_back(j);
         return true;
       });
-      for (const auto* v : {&queue_, &queue_new_}) {
-        for (const QueueEntry& e : *v) queued_[e.job] = false;
-      }
+      for (sim::JobIndex j : last_order_) queued_[j] = false;
       queue_.clear();
       queue_new_.clear();
       queued_count_ = 0;
@@ -839,6 +841,14 @@ class Slurm final : public sim::Policy {
     return inserted;
   }
 
+  // A placement's nodes, ascending, each once.
+  static std::vector<std::uint32_t> node_set(const sim::Placement& p) {
+    std::vector<std::uint32_t> nodes = p.task_nodes;
+    std::sort(nodes.begin(), nodes.end());
+    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+    return nodes;
+  }
+
   // A running job's releases on node n as the will-run sees them: CPU and memory per task at
   // its end, and the end of each of its GPUs there (kept to the latest end of the GPU's
   // holders in gpu_free_at_, listed in held_gpus_). A job past its limit (the engine does not
@@ -915,6 +925,7 @@ class Slurm final : public sim::Policy {
       dirty_.push_back(n);
     };
     for (const sim::RunChange& rc : ctx.run_changes()) run_changed_.push_back(rc.job);
+    run_changes_read_ = ctx.run_changes().size();
     for (sim::JobIndex j : run_changed_) {
       if (tracked_[j]) {
         tracked_[j] = false;
@@ -931,9 +942,7 @@ class Slurm final : public sim::Policy {
       if (!p) continue;
       tracked_[j] = true;
       std::vector<std::uint32_t>& nodes = job_nodes_[j];
-      nodes = p->task_nodes;
-      std::sort(nodes.begin(), nodes.end());
-      nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+      nodes = node_set(*p);
       for (std::uint32_t n : nodes) {
         node_jobs_[n].push_back(j);
         dirty(n);
@@ -1453,9 +1462,7 @@ class Slurm final : public sim::Policy {
             sim::Placement& placement = *placed;
             // The job now runs: the will-run of later jobs sees its usage until now + limit.
             const std::int64_t end = now + limit;
-            std::vector<std::uint32_t> touched = placement.task_nodes;
-            std::sort(touched.begin(), touched.end());
-            touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+            const std::vector<std::uint32_t> touched = node_set(placement);
             for (std::uint32_t n : touched) {
               const Amount before = plan[n].base;
               plan[n].base = idle_now(m, n);
@@ -1554,6 +1561,7 @@ class Slurm final : public sim::Policy {
   std::vector<std::vector<std::uint32_t>> job_nodes_;  // per running job, its nodes
   std::vector<bool> tracked_;                          // in node_jobs_
   std::vector<sim::JobIndex> run_changed_;  // jobs started or stopped since the plan was made
+  std::size_t run_changes_read_ = 0;        // of this call's ctx.run_changes(), by update_plan
   std::vector<std::uint32_t> started_on_;   // nodes of the jobs the last backfill pass started
   std::priority_queue<std::pair<std::int64_t, sim::JobIndex>,
                       std::vector<std::pair<std::int64_t, sim::JobIndex>>, std::greater<>>
