@@ -438,11 +438,6 @@ TEST(Slurm, RejectsBadParameters) {
                 {"partitions", {{{"PartitionName", "p"}, {"MaxTime", "1-00:00:00"}}}}}));
 }
 
-// The will-run's per-shape summaries are kept from pass to pass and brought up to date from the
-// nodes whose plans changed. On random workloads (two GPU types, overlapping partitions, gangs,
-// CPU-only tasks, jobs that outrun their time limit so their release moves every pass), the
-// check_summaries option makes them again whole at every use and stops the run where they
-// differ; the schedule with the check is the one without it.
 // The priority order holds while many jobs join between two recalculations (they wait in a
 // second sorted list that is merged into the main one once long) and across recalculations: on
 // one GPU, each job that starts is the best waiting one by (priority, submission).
@@ -476,6 +471,12 @@ TEST(Slurm, QueueOrderHoldsWithManyArrivalsBetweenRecalculations) {
   }
 }
 
+// The plan of running jobs and the will-run's per-shape summaries are kept from pass to pass and
+// brought up to date from the jobs that started or stopped and the nodes whose plans changed. On
+// random workloads (two GPU types, overlapping partitions, gangs, CPU-only and half-GPU tasks,
+// jobs that outrun their time limit so their release moves every pass; without and with node
+// failures), the check_summaries option makes them again whole at every pass and use and stops
+// the run where they differ; the schedule with the check is the one without it.
 TEST(Slurm, SummariesKeptFromPassToPassMatchOnesMadeWhole) {
   sim::ClusterSpec c = uniform_cluster(6, 8);
   c.pools[0].name = "a";
