@@ -1247,10 +1247,13 @@ class Slurm final : public sim::Policy {
     };
 
     // The will-run (select/cons_tres `_will_run_test`) on the node set `avail`: when the job
-    // could start by the usage of running jobs alone, or nothing when it never fits there.
+    // could start by the usage of running jobs alone, or nothing when it never fits there. An
+    // answer known to be past `cutoff` (or none) may come back as kNever: the caller retries
+    // from `cutoff` either way, so the walks stop there.
     const std::int64_t align = cfg_.epoch_offset.ms();
     auto will_run = [&](ShapeFits& f, std::uint32_t p, const sim::Demand& d, const Amount& per,
-                        const Bits& avail, bool now_only) -> std::optional<std::int64_t> {
+                        const Bits& avail, bool now_only,
+                        std::int64_t cutoff) -> std::optional<std::int64_t> {
       const bool gang = d.tasks > 1;
       shape_fits(f, p, d, per, kNow);
       // e: the exact earliest release time after which the job fits on `avail` (now if it
@@ -1269,6 +1272,7 @@ class Slurm final : public sim::Policy {
           for (auto it =
                    std::upper_bound(order.begin(), order.end(), std::pair{now, ~std::uint32_t{0}});
                it != order.end(); ++it) {
+            if (it->first > cutoff) return kNever;
             if (has(avail, it->second)) {
               e = it->first;
               break;
@@ -1302,6 +1306,10 @@ class Slurm final : public sim::Policy {
           const std::vector<Step>& steps = shape_fits(f, p, d, per, kSteps).steps;
           for (std::size_t i = 0; i < steps.size(); ++i) {
             const Step& st = steps[i];
+            if (st.t > cutoff) {
+              e = kNever;
+              break;
+            }
             if (has(avail, st.node)) {
               std::int64_t& held = gang_tasks_[st.node];
               if (held == 0 && st.tasks != 0) gang_touched_.push_back(st.node);
@@ -1317,7 +1325,7 @@ class Slurm final : public sim::Policy {
         }
         for (std::uint32_t n : gang_touched_) gang_tasks_[n] = 0;
       }
-      if (!e || *e == now) return e;
+      if (!e || *e == now || *e == kNever) return e;
       // Batches: the first running job (by end) with a node in `avail` fixes the anchor, its
       // end raised to the next 30 s of epoch time; batch boundaries are anchor + 30 s, 60 s,
       // 120 s, ... (bf_window_linear: + that each time); the answer is the last end up to the
@@ -1445,7 +1453,8 @@ class Slurm final : public sim::Policy {
           }
         }
         const bool retry = later_start != 0 && reserves && later_start > start_res;
-        const std::optional<std::int64_t> answer = will_run(shape, p, d, per, avail, !reserves);
+        const std::optional<std::int64_t> answer =
+            will_run(shape, p, d, per, avail, !reserves, retry ? later_start : kNever);
         if (!answer) {
           if (retry) {
             start_res = later_start;
