@@ -26,7 +26,7 @@ struct SimulateArgs {
   std::uint64_t seed = 0;
   bool seed_set = false;
   unsigned threads = 0;
-  bool strict = false, quiet = false;
+  bool strict = false, quiet = false, enforce_time_limits = false;
   double progress_every = 30;  // seconds between progress lines when stderr is not a terminal
 };
 
@@ -108,6 +108,7 @@ int simulate(const SimulateArgs& sim_) {
   if (sim_.format != "auto") s.trace_format = sim_.format;
   if (sim_.seed_set) s.options.seed = sim_.seed;
   if (sim_.strict) s.strict = true;
+  if (sim_.enforce_time_limits) s.options.time_limits.enforce = true;
   for (std::size_t i = 0; i < s.policies.size(); ++i) {
     for (std::size_t k = 0; k < i; ++k) {
       if (s.policies[i].name == s.policies[k].name)
@@ -265,6 +266,9 @@ Command add_simulate(CLI::App& app) {
   c->add_option("-o,--out", a.out, "Output folder (created)")->required();
   c->add_option("--threads", a.threads, "Policies run at once (default: all cores)");
   c->add_flag("--strict", a.strict, "Any dropped or adjusted trace row is an error");
+  c->add_flag("--enforce-time-limits", a.enforce_time_limits,
+              "Kill a job once it has run its walltime request, as Slurm does (the scenario's "
+              "time_limits: grace and check interval; docs/scenario.md)");
   c->add_flag("-q,--quiet", a.quiet, "No progress line and no table");
   c->add_option("--progress-every", a.progress_every,
                 "When stderr is not a terminal (a log), print progress every SECONDS")

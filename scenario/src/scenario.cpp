@@ -143,6 +143,8 @@ sim::SimulationOptions Scenario::default_options() {
   o.overheads.save_per_gpu_s = 0.5;
   o.overheads.restore_base_s = 20;
   o.overheads.restore_per_gpu_s = 1.0;
+  // Enforced time limits are checked every 30 s, as slurmctld does (PERIODIC_TIMEOUT).
+  o.time_limits.check_interval = sim::SimTime::from_seconds(30);
   return o;
 }
 
@@ -550,6 +552,17 @@ Scenario load_scenario(const std::string& path) {
       f.finish();
     }
   }
+  if (r.has("time_limits")) {
+    ObjectReader t(r.at("time_limits"), path, "time_limits", problems);
+    if (t.ok()) {
+      auto& tl = s.options.time_limits;
+      if (auto v = t.boolean("enforce")) tl.enforce = *v;
+      if (auto v = t.number("grace_s", false, 0, 1e9)) tl.grace = sim::SimTime::from_seconds(*v);
+      if (auto v = t.number("check_interval_s", false, 0, 1e6))
+        tl.check_interval = sim::SimTime::from_seconds(*v);
+      t.finish();
+    }
+  }
   r.finish();
   if (problems.empty()) validate(s, problems);
   problems.throw_if_any();
@@ -606,6 +619,10 @@ json scenario_json(const Scenario& s) {
         {"checkpoint_restore_s",
          {{"base", s.options.overheads.restore_base_s},
           {"per_gpu", s.options.overheads.restore_per_gpu_s}}}}},
+      {"time_limits",
+       {{"enforce", s.options.time_limits.enforce},
+        {"grace_s", s.options.time_limits.grace.seconds()},
+        {"check_interval_s", s.options.time_limits.check_interval.seconds()}}},
       {"failures",
        {{"node_mtbf_hours", s.options.failures.node_mtbf_hours},
         {"repair_hours", s.options.failures.repair_hours},

@@ -6,7 +6,7 @@
 namespace orrery::sim {
 
 namespace {
-constexpr std::array<std::pair<JobStatus, std::string_view>, 8> kStatusNames{{
+constexpr std::array<std::pair<JobStatus, std::string_view>, 9> kStatusNames{{
     {JobStatus::kPending, "pending"},
     {JobStatus::kRunning, "running"},
     {JobStatus::kPreempted, "preempted"},
@@ -15,6 +15,7 @@ constexpr std::array<std::pair<JobStatus, std::string_view>, 8> kStatusNames{{
     {JobStatus::kKilled, "killed"},
     {JobStatus::kRejected, "rejected"},
     {JobStatus::kUnfinished, "unfinished"},
+    {JobStatus::kTimeout, "timeout"},
 }};
 }  // namespace
 

@@ -51,6 +51,10 @@ Summary summarize(const std::vector<JobOutcome>& jobs, const Accounting& acc,
       case JobStatus::kKilled:
         ++s.failed;
         break;
+      case JobStatus::kTimeout:
+        ++s.failed;
+        ++s.timed_out;
+        break;
       case JobStatus::kRejected:
         ++s.rejected;
         break;
@@ -78,6 +82,7 @@ Summary summarize(const std::vector<JobOutcome>& jobs, const Accounting& acc,
   s.gpu_hours_lost_failures = acc.failure_lost_gpu_ms / 3.6e6;
   s.gpu_hours_lost_preemption = acc.preemption_gpu_ms / 3.6e6;
   s.gpu_hours_overhead = acc.overhead_gpu_ms / 3.6e6;
+  s.gpu_hours_lost_time_limits = acc.time_limit_lost_gpu_ms / 3.6e6;
   s.node_failures = acc.node_failures;
   return s;
 }

@@ -220,6 +220,9 @@ class Simulation::Engine final : public SchedulingContext {
         case EventKind::kFinish:
           on_finish(e);
           break;
+        case EventKind::kTimeLimit:
+          on_time_limit(e);
+          break;
         case EventKind::kSchedule:
           pass_scheduled_ = false;
           run_pass();
@@ -385,9 +388,29 @@ class Simulation::Engine final : public SchedulingContext {
     running_pos_[j] = static_cast<std::uint32_t>(running_.size());
     running_.push_back(j);
     changes_.push_back({j, true});
-    events_.push(s.expected_end, Phase::kFinish, EventKind::kFinish, j, s.epoch);
+    const std::optional<SimTime> kill = kill_time(j);
+    if (kill && *kill < s.expected_end) {
+      s.expected_end = *kill;
+      events_.push(*kill, Phase::kFinish, EventKind::kTimeLimit, j, s.epoch);
+    } else {
+      events_.push(s.expected_end, Phase::kFinish, EventKind::kFinish, j, s.epoch);
+    }
     log(3, j);
     for (Observer* o : observers_) o->on_start(now_, j, placement);
+  }
+
+  // When an enforced time limit kills job j if it is still running (it starts now), or nothing.
+  std::optional<SimTime> kill_time(JobIndex j) const {
+    const TimeLimits& tl = options_.time_limits;
+    const std::optional<SimTime>& limit = workload_.jobs[j].walltime;
+    if (!tl.enforce || !limit) return std::nullopt;
+    SimTime at = now_ + *limit + tl.grace;
+    const std::int64_t every = tl.check_interval.ms();
+    if (every > 0) {
+      const std::int64_t since = (at - origin_).ms();
+      at = origin_ + SimTime::from_ms((since + every - 1) / every * every);
+    }
+    return at;
   }
 
   void log(std::uint64_t kind, JobIndex j) {
@@ -403,7 +426,7 @@ class Simulation::Engine final : public SchedulingContext {
     return SimTime::from_ms(std::min(done_ms, s.remaining_work.ms()));
   }
 
-  enum class Close { kFinish, kPreempt, kFailure };
+  enum class Close { kFinish, kPreempt, kFailure, kTimeLimit };
 
   // Ends the current run segment of a running job: accounts work, service and GPU-time (kept,
   // lost, overhead), takes a checkpoint or loses work as the reason says, frees resources.
@@ -443,6 +466,10 @@ class Simulation::Engine final : public SchedulingContext {
       kept_wall -= lost_wall;
       accounting_.failure_lost_gpu_ms += lost_wall * gpus;
       s.pending_overhead = SimTime::from_seconds(oh.restore_base_s + oh.restore_per_gpu_s * gpus);
+    } else if (why == Close::kTimeLimit) {
+      // Killed unfinished: this segment's work is never used.
+      accounting_.time_limit_lost_gpu_ms += kept_wall * gpus;
+      kept_wall = 0;
     }
     accounting_.productive_gpu_ms += std::max(0.0, kept_wall) * gpus;
     s.attained_gpu_ms += wall * gpus;
@@ -874,11 +901,26 @@ class Simulation::Engine final : public SchedulingContext {
     s.status = JobStatus::kCompleted;
     const auto& observed = workload_.jobs[e.job].observed.status;
     if (options_.replay_observed_failures && observed &&
-        (*observed == JobStatus::kFailed || *observed == JobStatus::kKilled)) {
+        (*observed == JobStatus::kFailed || *observed == JobStatus::kKilled ||
+         *observed == JobStatus::kTimeout)) {
       s.status = *observed;
     }
     ++jobs_done_;
     log(5, e.job);
+    for (Observer* o : observers_) o->on_finish(now_, e.job, s.status);
+    need_pass_ = true;
+  }
+
+  // The job has run its time limit (and grace) in this segment: the resource manager kills it.
+  // Its work since the last checkpoint is not kept; it ends for good.
+  void on_time_limit(const Event& e) {
+    JobRuntime& s = state_[e.job];
+    if (s.status != JobStatus::kRunning || s.epoch != e.epoch) return;  // stale
+    close_segment(e.job, Close::kTimeLimit);
+    s.end = now_;
+    s.status = JobStatus::kTimeout;
+    ++jobs_done_;
+    log(14, e.job);
     for (Observer* o : observers_) o->on_finish(now_, e.job, s.status);
     need_pass_ = true;
   }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -13,6 +14,9 @@
 #include "orrery/calibrate/process.hpp"
 #include "orrery/calibrate/saved_run.hpp"
 #include "orrery/calibrate/slurm_calibration.hpp"
+#include "orrery/calibrate/slurm_records.hpp"
+#include "orrery/policies/registry.hpp"
+#include "orrery/sim/simulation.hpp"
 #include "test_support.hpp"
 
 namespace orrery::calibrate {
@@ -243,6 +247,93 @@ TEST(LiveSlurmCalibration, ReportsWhatItCapturedWhenTheControllerDies) {
   const auto left = cluster.stop();
   EXPECT_TRUE(cluster.leftover_processes().empty());
   expect_all_gone(left);
+}
+
+// Slurm's time limits, live, against the simulator's model of them (sim::TimeLimits, docs/
+// scenario.md): slurmctld kills a job past its limit at its next periodic check (every 30 s,
+// PERIODIC_TIMEOUT), not at the limit itself, and records it as TIMEOUT. Three one-minute jobs
+// that would sleep for five start 10 s apart: each must end TIMEOUT within [60, 90] s of its
+// start, at one common phase of the 30 s checks (the starts' phases differ, so a kill at the
+// limit itself would not share one), and a job inside its limit completes. The simulator, given
+// the same jobs, kills each at the first of its own checks past the limit: within the same 30 s.
+TEST(LiveSlurmTimeLimits, KilledAtTheNextCheckPastTheLimitAsTheModelSays) {
+  REQUIRE_LOCAL_SLURM("none");
+  LocalSlurm cluster({.nodes = 1, .gpus_per_node = 4, .gpu_type = "a100"});
+  cluster.start();
+  const ProcessOptions env{.timeout_s = 20, .env = cluster.client_env(), .stdin_text = {}};
+  auto submit = [&](const char* limit_min, const char* sleep_s) {
+    ProcessResult r =
+        run_program({"sbatch", "--parsable", "--gres=gpu:a100:1", "-N1", "-t", limit_min,
+                     "--chdir=" + cluster.dir(), std::string("--wrap=sleep ") + sleep_s},
+                    env);
+    EXPECT_TRUE(r.ok()) << r.describe();
+    return std::stoull(r.out);
+  };
+  std::vector<std::uint64_t> ids;
+  ids.push_back(submit("2", "20"));  // inside its limit
+  for (int k = 0; k < 3; ++k) {
+    if (k > 0) std::this_thread::sleep_for(std::chrono::seconds(10));
+    ids.push_back(submit("1", "300"));
+  }
+  std::vector<SqueueRecord> jobs;
+  for (int k = 0; k < 90; ++k) {  // 20 s + 60 s + up to 30 s: 180 s is plenty
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    ProcessResult q = run_program({"squeue", "--json", "-t", "all"}, env);
+    ASSERT_TRUE(q.ok()) << q.describe();
+    jobs = parse_squeue_json(q.out);
+    std::size_t done = 0;
+    for (const auto& j : jobs) done += is_final_state(j.state) ? 1U : 0U;
+    if (done == ids.size()) break;
+  }
+  cluster.stop();
+  std::map<std::uint64_t, SqueueRecord> by_id;
+  for (const auto& j : jobs) by_id[j.job_id] = j;
+  ASSERT_EQ(by_id.size(), ids.size());
+  const SqueueRecord& inside = by_id.at(ids[0]);
+  EXPECT_EQ(inside.state, "COMPLETED");
+  std::vector<std::int64_t> phases;
+  sim::Workload w;  // the three jobs as the simulator sees them, submitted when they started
+  const std::int64_t first_start = by_id.at(ids[1]).start_s.value_or(0);
+  for (std::size_t i = 1; i < ids.size(); ++i) {
+    const SqueueRecord& j = by_id.at(ids[i]);
+    ASSERT_TRUE(j.start_s && j.end_s) << j.job_id;
+    const std::int64_t ran = *j.end_s - *j.start_s;
+    std::printf("job %llu: %s, start %lld, ran %lld s, end mod 30 = %lld\n",
+                static_cast<unsigned long long>(j.job_id), j.state.c_str(),
+                static_cast<long long>(*j.start_s), static_cast<long long>(ran),
+                static_cast<long long>(*j.end_s % 30));
+    EXPECT_EQ(j.state, "TIMEOUT");
+    EXPECT_GE(ran, 60);
+    EXPECT_LE(ran, 91);  // whole seconds, truncated
+    phases.push_back(*j.end_s % 30);
+    sim::JobSpec s;
+    s.id = std::to_string(j.job_id);
+    s.submit = sim::SimTime::from_seconds(static_cast<double>(*j.start_s - first_start));
+    s.gpu_milli = 1000;
+    s.duration = sim::SimTime::from_seconds(300);
+    s.walltime = sim::SimTime::from_seconds(60);
+    w.jobs.push_back(s);
+  }
+  // One phase: the kills are 0 or 30 s apart, give or take Slurm's whole seconds.
+  for (std::int64_t p : phases) {
+    const std::int64_t d = (p - phases[0] + 30) % 30;
+    EXPECT_TRUE(d <= 1 || d >= 29) << "kills at different phases of the 30 s check";
+  }
+  // The simulator's kills: each within [60, 90) s of its start, at its own checks' phase.
+  sim::SimulationOptions o;
+  o.time_limits.enforce = true;
+  o.time_limits.check_interval = sim::SimTime::from_seconds(30);
+  sim::ClusterSpec spec;
+  spec.pools.push_back({.name = "a100", .gpu_type = "a100", .gpus_per_node = 4, .nodes = 1});
+  sim::Simulation sim(spec, w, policies::make_policy("fifo"), policies::make_placer("pack"),
+                      std::make_unique<sim::ObservedRuntime>(), o);
+  const sim::RunResult r = sim.run();
+  for (const auto& j : r.jobs) {
+    EXPECT_EQ(j.status, sim::JobStatus::kTimeout);
+    const double ran = (*j.end - *j.start).seconds();
+    EXPECT_GE(ran, 60.0);
+    EXPECT_LT(ran, 90.0);
+  }
 }
 
 }  // namespace

@@ -115,6 +115,32 @@ TEST(CliSimulate, JobsThatCanNeverFitAreRejectedAndCounted) {
       std::string::npos);
 }
 
+TEST(CliSimulate, EnforcedTimeLimitsKillJobsPastTheirWalltime) {
+  // Job a asks for 60 s and needs 100: killed at 60 (the first 30 s check at or after its
+  // limit); b asks for 60 and needs 50: completes. Without the flag both complete.
+  TempDir tmp;
+  write_text(tmp / "t.csv",
+             "job_id,submit_s,gpus_per_task,duration_s,walltime_s\na,0,1,100,60\nb,0,1,50,60\n");
+  const std::string base = cli() + " simulate --cluster " +
+                           (source_dir() / "examples/cluster.json").string() + " --trace " +
+                           (tmp / "t.csv").string() + " --policy fifo -q -o ";
+  const auto on = run_command(base + (tmp / "on").string() + " --enforce-time-limits");
+  ASSERT_EQ(on.exit_code, 0) << on.output;
+  const auto s = nlohmann::json::parse(read_text(tmp / "on" / "summary.json"));
+  EXPECT_EQ(s["timed_out"], 1);
+  EXPECT_EQ(s["failed"], 1);
+  EXPECT_EQ(s["completed"], 1);
+  EXPECT_GT(s["gpu_hours_lost_time_limits"].get<double>(), 0);
+  const std::string jobs = read_text(tmp / "on" / "jobs.csv");
+  EXPECT_NE(jobs.find("\na,0,0,60,0,60,"), std::string::npos) << jobs;
+  EXPECT_NE(jobs.find(",timeout,"), std::string::npos) << jobs;
+  const auto off = run_command(base + (tmp / "off").string());
+  ASSERT_EQ(off.exit_code, 0) << off.output;
+  const auto t = nlohmann::json::parse(read_text(tmp / "off" / "summary.json"));
+  EXPECT_EQ(t["timed_out"], 0);
+  EXPECT_EQ(t["completed"], 2);
+}
+
 TEST(CliValidate, ReportsEveryProblem) {
   TempDir tmp;
   write_text(tmp / "s.json",

@@ -7,11 +7,15 @@
 //   - runs are deterministic: the same inputs give the same fingerprint twice;
 //   - every job ends (completed, or failed as the trace observed) on a cluster big enough for
 //     it, except for policies registered as non-gang (they may deadlock, as real clusters do);
+//   - with enforced time limits, a job is killed exactly when its limit (and grace) is due at
+//     the next check, and no job runs past that;
 //   - bad parameters are rejected with sim::InputError naming the parameter.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stop_token>
@@ -276,6 +280,109 @@ TEST_P(PolicyConformance, SafeWholeDeterministicAndComplete) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllPolicies, PolicyConformance, testing::ValuesIn(all_cases()), case_name);
+
+// Records each job's last start and checks every end against an enforced time limit.
+class TimeLimitObserver final : public sim::Observer {
+ public:
+  TimeLimitObserver(const sim::Workload& w, sim::TimeLimits tl, sim::SimTime origin)
+      : w_(w), tl_(tl), origin_(origin), last_start_(w.jobs.size()) {}
+  void on_start(sim::SimTime t, sim::JobIndex j, const sim::Placement&) override {
+    last_start_[j] = t;
+  }
+  void on_finish(sim::SimTime t, sim::JobIndex j, sim::JobStatus s) override {
+    if (s == sim::JobStatus::kRejected) return;
+    const sim::JobSpec& job = w_.jobs[j];
+    if (!last_start_[j]) {
+      fail(j, "ended without a start");
+      return;
+    }
+    const sim::SimTime start = *last_start_[j];
+    if (!job.walltime) {
+      if (s == sim::JobStatus::kTimeout) fail(j, "timed out without a time limit");
+      return;
+    }
+    // The kill: limit and grace after the start, at the next check from the run's origin.
+    const std::int64_t every = tl_.check_interval.ms();
+    const std::int64_t due = (start + *job.walltime + tl_.grace - origin_).ms();
+    const sim::SimTime kill = origin_ + sim::SimTime::from_ms((due + every - 1) / every * every);
+    if (s == sim::JobStatus::kTimeout && t != kill)
+      fail(j, "killed at " + std::to_string(t.ms()) + " ms, due at " + std::to_string(kill.ms()));
+    if (s != sim::JobStatus::kTimeout && t > kill)
+      fail(j, "ran to " + std::to_string(t.ms()) + " ms past its kill at " +
+                  std::to_string(kill.ms()));
+    if (s == sim::JobStatus::kTimeout) ++timeouts_;
+  }
+  const std::vector<std::string>& failures() const { return failures_; }
+  std::size_t timeouts() const { return timeouts_; }
+
+ private:
+  void fail(sim::JobIndex j, const std::string& what) {
+    if (failures_.size() < 10) failures_.push_back(w_.jobs[j].id + ": " + what);
+  }
+  const sim::Workload& w_;
+  sim::TimeLimits tl_;
+  sim::SimTime origin_;
+  std::vector<std::optional<sim::SimTime>> last_start_;
+  std::vector<std::string> failures_;
+  std::size_t timeouts_ = 0;
+};
+
+std::vector<Case> time_limit_cases() {
+  std::vector<Case> out;
+  for (const auto& info : policies::policy_registry()) {
+    for (std::uint64_t seed : {11ULL, 23ULL}) out.push_back({info.name, "pack", seed});
+  }
+  return out;
+}
+
+class PolicyTimeLimits : public testing::TestWithParam<Case> {};
+
+// With enforced time limits (the same random workloads, most jobs asking for a walltime, some
+// for less than they need): every job that reaches its limit is killed exactly when due and no
+// other job is; capacity stays safe and every job of a gang policy ends.
+TEST_P(PolicyTimeLimits, KillAtTheLimitAndOnlyThere) {
+  const Case& c = GetParam();
+  std::mt19937_64 rng(c.seed);
+  const sim::ClusterSpec spec = random_cluster(rng);
+  sim::Workload w = random_workload(rng);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (sim::JobSpec& j : w.jobs) {
+    if (u(rng) < 0.8)
+      j.walltime = sim::SimTime::from_seconds(std::ceil(j.duration.seconds() * (0.5 + u(rng))));
+  }
+  sim::SimulationOptions options;
+  options.seed = c.seed;
+  options.time_limits.enforce = true;
+  options.time_limits.check_interval = sim::SimTime::from_seconds(30);
+  options.time_limits.grace = sim::SimTime::from_seconds(c.seed == 11 ? 0 : 60);
+  sim::Simulation s(spec, w, policies::make_policy(c.policy), policies::make_placer(c.placer),
+                    std::make_unique<sim::ObservedRuntime>(), options);
+  CapacityObserver capacity(spec, w);
+  sim::SimTime origin = w.jobs.front().submit;
+  for (const sim::JobSpec& j : w.jobs) origin = std::min(origin, j.submit);
+  TimeLimitObserver limits(w, options.time_limits, origin);
+  s.add_observer(&capacity);
+  s.add_observer(&limits);
+  std::stop_source stop;
+  s.set_progress([&](const sim::Progress& p) {
+    if (p.events > 2'000'000) stop.request_stop();
+  });
+  const sim::RunResult r = s.run(stop.get_token());
+  ASSERT_FALSE(r.manifest.cancelled) << c.policy << " ran past 2,000,000 events";
+  for (const std::string& f : capacity.failures()) ADD_FAILURE() << c.policy << ": " << f;
+  for (const std::string& f : limits.failures()) ADD_FAILURE() << c.policy << ": " << f;
+  EXPECT_EQ(r.summary.timed_out, limits.timeouts());
+  if (!info_of(c.policy).gang) return;
+  EXPECT_GT(limits.timeouts(), 0U) << "no job reached its limit: the test tests nothing";
+  for (const sim::JobOutcome& o : r.jobs) {
+    EXPECT_TRUE(o.status == sim::JobStatus::kCompleted || o.status == sim::JobStatus::kFailed ||
+                o.status == sim::JobStatus::kTimeout)
+        << c.policy << ": job " << w.jobs[o.job].id << " ended " << sim::to_string(o.status);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPolicies, PolicyTimeLimits, testing::ValuesIn(time_limit_cases()),
+                         case_name);
 
 class PolicyParams : public testing::TestWithParam<std::string> {};
 

@@ -35,6 +35,7 @@ enum class EventKind : std::uint8_t {
   kNodeUp = 7,       // a provisioned (autoscaled) or recovered (spot) node is ready (kFinish)
   kSpotReclaim = 8,  // the cloud takes a spot node back (kFinish)
   kAutoscale = 9,    // the autoscaler looks at pending jobs and idle nodes (kSample phase)
+  kTimeLimit = 10,   // a running job reaches its enforced time limit and is killed (kFinish)
 };
 
 // 24 bytes: the order word packs phase (top 8 bits), kind (next 8) and sequence (low 48).

@@ -37,6 +37,7 @@ enum class JobStatus : std::uint8_t {
   kKilled,      // cancelled by the user (observed in traces)
   kRejected,    // can never fit on the modelled cluster; never started
   kUnfinished,  // still pending or running when the run stopped (time limit or cancellation)
+  kTimeout,     // killed by the resource manager at its time limit (SimulationOptions::time_limits)
 };
 
 std::string_view to_string(JobStatus s);

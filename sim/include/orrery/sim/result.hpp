@@ -48,11 +48,12 @@ struct CostBreakdown {
 
 // GPU-time accounting of a run, in GPU-milliseconds.
 struct Accounting {
-  double allocated_gpu_ms = 0;     // resources held
-  double productive_gpu_ms = 0;    // held while making progress that was kept
-  double failure_lost_gpu_ms = 0;  // progress lost to failures (redone later)
-  double preemption_gpu_ms = 0;    // checkpoint save/restore around preemptions and failures
-  double overhead_gpu_ms = 0;      // launch and completion latency
+  double allocated_gpu_ms = 0;        // resources held
+  double productive_gpu_ms = 0;       // held while making progress that was kept
+  double failure_lost_gpu_ms = 0;     // progress lost to failures (redone later)
+  double preemption_gpu_ms = 0;       // checkpoint save/restore around preemptions and failures
+  double overhead_gpu_ms = 0;         // launch and completion latency
+  double time_limit_lost_gpu_ms = 0;  // work of run segments killed at their time limit
   std::uint64_t node_failures = 0;
 };
 
@@ -63,7 +64,8 @@ struct Quantiles {
 struct Summary {
   std::uint64_t jobs = 0;
   std::uint64_t completed = 0;
-  std::uint64_t failed = 0;      // failed or killed (as observed, or retries exhausted)
+  std::uint64_t failed = 0;      // failed, killed or timed out (as observed, retries exhausted)
+  std::uint64_t timed_out = 0;   // of those, killed at an enforced time limit
   std::uint64_t rejected = 0;    // can never fit on the cluster
   std::uint64_t unfinished = 0;  // still pending/running when the run stopped
   Quantiles jct_s;               // over jobs that ended (completed, failed, killed)
@@ -74,11 +76,12 @@ struct Summary {
   std::uint64_t preemptions = 0;
   std::uint64_t restarts = 0;
   std::uint64_t node_failures = 0;
-  double goodput = 1;                    // productive / allocated GPU-time
-  double effective_utilization = 0;      // productive GPU-time / (GPUs x makespan)
-  double gpu_hours_lost_failures = 0;    // progress lost to node failures
-  double gpu_hours_lost_preemption = 0;  // checkpoint save/restore
-  double gpu_hours_overhead = 0;         // launch and completion latency
+  double goodput = 1;                     // productive / allocated GPU-time
+  double effective_utilization = 0;       // productive GPU-time / (GPUs x makespan)
+  double gpu_hours_lost_failures = 0;     // progress lost to node failures
+  double gpu_hours_lost_preemption = 0;   // checkpoint save/restore
+  double gpu_hours_overhead = 0;          // launch and completion latency
+  double gpu_hours_lost_time_limits = 0;  // work of jobs killed at their time limit
   CostBreakdown cost;
   double cost_per_job = 0;  // total / jobs that ended
   std::uint64_t spot_reclaims = 0;

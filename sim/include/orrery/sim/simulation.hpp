@@ -47,6 +47,17 @@ struct FailureModel {
   std::vector<std::pair<std::uint32_t, SimTime>> scheduled;
 };
 
+// Time limits as a resource manager enforces them: a running job is killed once it has run its
+// walltime request plus `grace` (Slurm's OverTimeLimit), at the first check at or after that
+// (slurmctld looks every 30 s, PERIODIC_TIMEOUT); the clock restarts with each run segment (a
+// requeued Slurm job starts again). Jobs without a walltime are never killed. Off by default: a
+// trace whose jobs ran past their requests (Philly's) replays as it ran.
+struct TimeLimits {
+  bool enforce = false;
+  SimTime grace;           // past the limit before the kill
+  SimTime check_interval;  // kills happen at multiples of this from the run's origin; 0: at once
+};
+
 struct SimulationOptions {
   std::uint64_t seed = 1;
   SimTime sample_interval = SimTime::from_seconds(600);  // time-series resolution
@@ -61,6 +72,7 @@ struct SimulationOptions {
   std::uint64_t progress_every = 1024;
   Overheads overheads;
   FailureModel failures;
+  TimeLimits time_limits;
 };
 
 class Simulation {
