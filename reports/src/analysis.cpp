@@ -385,33 +385,45 @@ void outcome_sentences(const std::vector<RunData>& runs, std::vector<RichText>& 
       out.push_back(t);
     }
   }
-  for (const char* key : {"rejected", "unfinished"}) {
-    const std::vector<double> v = metric_values(runs, key);
+  // Jobs rejected, killed at their time limit, left unfinished: (key, all runs alike, per run:
+  // verb before the count, words after the list).
+  struct Outcome {
+    const char* key;
+    const char* every;
+    const char* verb;
+    const char* after;
+  };
+  for (const Outcome& o :
+       {Outcome{"rejected",
+                " jobs were rejected under every policy: they can never fit on the cluster.",
+                " rejected ", ": they can never fit on the cluster."},
+        Outcome{"timed_out",
+                " jobs were killed at their time limit under every policy (enforced time limits: "
+                "they needed longer than they asked for).",
+                " had ", " killed at their time limit (enforced time limits)."},
+        Outcome{"unfinished", " jobs were unfinished under every policy when the runs stopped.",
+                " left ", " unfinished when the run stopped."}}) {
+    const std::vector<double> v = metric_values(runs, o.key);
     std::vector<std::size_t> some;
     for (std::size_t i = 0; i < v.size(); ++i) {
       if (present(v[i]) && v[i] > 0) some.push_back(i);
     }
     if (some.empty()) continue;
     RichText t;
-    const bool rejected = std::string(key) == "rejected";
     const bool all_same = some.size() == runs.size() &&
                           std::all_of(v.begin(), v.end(), [&](double x) { return x == v[0]; });
     if (all_same && runs.size() > 1) {
       t.push_back(num_part(format_count(v[0])));
-      t.push_back(text_part(rejected ? " jobs were rejected under every policy: they can never fit "
-                                       "on the cluster."
-                                     : " jobs were unfinished under every policy when the runs "
-                                       "stopped."));
+      t.push_back(text_part(o.every));
     } else {
       for (std::size_t k = 0; k < some.size(); ++k) {
         if (k > 0) t.push_back(text_part(k + 1 == some.size() ? " and " : ", "));
         t.push_back(run_part(runs, some[k]));
-        t.push_back(text_part(rejected ? " rejected " : " left "));
+        t.push_back(text_part(o.verb));
         t.push_back(num_part(format_count(v[some[k]])));
         t.push_back(text_part(" jobs"));
       }
-      t.push_back(text_part(rejected ? ": they can never fit on the cluster."
-                                     : " unfinished when the run stopped."));
+      t.push_back(text_part(o.after));
     }
     out.push_back(t);
   }

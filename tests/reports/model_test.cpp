@@ -306,6 +306,24 @@ TEST(ReportFindings, PreemptionsAndRejectionsAreMentioned) {
   EXPECT_TRUE(any_contains(s, "2 jobs were rejected under every policy")) << joined(s);
 }
 
+TEST(ReportFindings, JobsKilledAtTheirTimeLimitAreMentioned) {
+  json a = summary_for("fifo", 100, 10, 0.5);
+  json b = summary_for("slurm", 90, 5, 0.5);
+  a["timed_out"] = 0;
+  b["timed_out"] = 7;
+  const auto s = sentences({run_with("fifo", a), run_with("slurm", b)});
+  EXPECT_TRUE(any_contains(s, "slurm had 7 jobs killed at their time limit")) << joined(s);
+  a["timed_out"] = 3;
+  b["timed_out"] = 3;
+  const auto t = sentences({run_with("fifo", a), run_with("slurm", b)});
+  EXPECT_TRUE(any_contains(t, "3 jobs were killed at their time limit under every policy"))
+      << joined(t);
+  // Nothing said when no job was killed (or the key is absent: results from before).
+  a["timed_out"] = 0;
+  b.erase("timed_out");
+  EXPECT_FALSE(any_contains(sentences({run_with("fifo", a), run_with("slurm", b)}), "time limit"));
+}
+
 TEST(ReportDocument, TablesMarkTheBestValueAndKeepExactNumbers) {
   const std::vector<RunData> runs = {run_with("fifo", summary_for("fifo", 1000, 1000, 0.55)),
                                      run_with("sjf", summary_for("sjf", 800, 590, 0.52))};
