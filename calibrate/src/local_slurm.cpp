@@ -156,6 +156,9 @@ LocalSlurm::LocalSlurm(LocalSlurmOptions options) : options_(std::move(options))
     throw LocalSlurmError("a local cluster needs at least one node and one GPU per node");
   if (options_.auth != "none" && options_.auth != "munge")
     throw LocalSlurmError("auth must be \"none\" or \"munge\", got \"" + options_.auth + "\"");
+  if (!options_.node_weights.empty() && options_.node_weights.size() != options_.nodes)
+    throw LocalSlurmError("node_weights has " + std::to_string(options_.node_weights.size()) +
+                          " entries for " + std::to_string(options_.nodes) + " nodes");
 }
 
 LocalSlurm::~LocalSlurm() {
@@ -307,11 +310,21 @@ void LocalSlurm::write_files() {
     << "SlurmdParameters=config_overrides\nCommunicationParameters=NoInAddrAny\n"
     << "GresTypes=gpu\n";
   for (const auto& line : options_.extra_conf_lines) c << line << "\n";
-  c << "NodeName=" << nodes << " NodeHostname=" << hostname_
-    << " NodeAddr=127.0.0.1 Port=" << base_port_ + 1 << "-"
-    << base_port_ + static_cast<int>(options_.nodes) << " CPUs=" << options_.cpus_per_node
-    << " RealMemory=" << options_.memory_mib_per_node << " Gres=" << gres << " State=UNKNOWN\n"
-    << "PartitionName=" << options_.partition << " Nodes=" << nodes
+  const std::string node_attrs =
+      " NodeHostname=" + hostname_ +
+      " NodeAddr=127.0.0.1 CPUs=" + std::to_string(options_.cpus_per_node) +
+      " RealMemory=" + std::to_string(options_.memory_mib_per_node) + " Gres=" + gres +
+      " State=UNKNOWN";
+  if (options_.node_weights.empty()) {
+    c << "NodeName=" << nodes << node_attrs << " Port=" << base_port_ + 1 << "-"
+      << base_port_ + static_cast<int>(options_.nodes) << "\n";
+  } else {
+    for (std::uint32_t k = 1; k <= options_.nodes; ++k) {
+      c << "NodeName=n" << k << node_attrs << " Port=" << base_port_ + static_cast<int>(k)
+        << " Weight=" << options_.node_weights[k - 1] << "\n";
+    }
+  }
+  c << "PartitionName=" << options_.partition << " Nodes=" << nodes
     << " Default=YES MaxTime=INFINITE State=UP\n";
   write_file(d / "etc" / "slurm.conf", c.str());
   const std::string last_gpu = std::to_string(options_.gpus_per_node - 1);

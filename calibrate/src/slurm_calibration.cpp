@@ -129,9 +129,19 @@ SlurmCalibration calibrate_slurm(const SlurmCalibrationOptions& o) {
     c.policy_note = initial.policy;
   }
   if (c.conf.weights_differ(shape.partition)) {
-    c.policy_note +=
-        "; note: the partition's nodes have different Weight= values, which the model takes "
-        "equal (Slurm allocates the lowest first): its node choices may differ";
+    if (initial.policy == "slurm") {
+      // Slurm allocates the lowest Weight= first: the model gets them per pool.
+      std::vector<std::uint64_t> weights;
+      const sim::ClusterSpec spec = c.conf.cluster_spec(shape.partition, &weights);
+      nlohmann::json w = nlohmann::json::object();
+      for (std::size_t i = 0; i < spec.pools.size(); ++i) w[spec.pools[i].name] = weights[i];
+      initial.policy_params["Weight"] = w;
+      c.policy_note += "; node Weight= values per pool: " + w.dump();
+    } else {
+      c.policy_note +=
+          "; note: the partition's nodes have different Weight= values, which " + initial.policy +
+          " takes equal (Slurm allocates the lowest first): its node choices may differ";
+    }
   }
   log("model: " + c.policy_note);
   FitOptions fo;

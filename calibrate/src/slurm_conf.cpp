@@ -196,31 +196,37 @@ const SlurmNode* SlurmConf::node(std::string_view name) const {
   return nullptr;
 }
 
-sim::ClusterSpec SlurmConf::cluster_spec(std::string_view partition_name) const {
+sim::ClusterSpec SlurmConf::cluster_spec(std::string_view partition_name,
+                                         std::vector<std::uint64_t>* weights) const {
   const SlurmPartition* part = partition(partition_name);
   if (!part) {
     throw sim::InputError(path, "no partition \"" + std::string(partition_name) + "\"");
   }
   sim::ClusterSpec spec;
   spec.name = get("clustername", "slurm");
+  std::vector<std::uint64_t> pool_weight;
   for (const auto& name : part->nodes) {
     const SlurmNode* n = node(name);
     if (!n) throw sim::InputError(path, "partition " + part->name + " lists unknown node " + name);
     sim::NodePoolSpec* last = spec.pools.empty() ? nullptr : &spec.pools.back();
-    if (last && last->gpu_type == n->gpu_type && last->gpus_per_node == n->gpus &&
-        last->cpu_cores == n->cpus && last->memory_mib == n->memory_mib) {
+    const std::string type = n->gpu_type.empty() && n->gpus > 0 ? "gpu" : n->gpu_type;
+    if (last && last->gpu_type == type && last->gpus_per_node == n->gpus &&
+        last->cpu_cores == n->cpus && last->memory_mib == n->memory_mib &&
+        pool_weight.back() == n->weight) {
       ++last->nodes;
       continue;
     }
+    pool_weight.push_back(n->weight);
     sim::NodePoolSpec pool;
     pool.name = "pool" + std::to_string(spec.pools.size()) + "-" + name;
-    pool.gpu_type = n->gpu_type.empty() && n->gpus > 0 ? "gpu" : n->gpu_type;
+    pool.gpu_type = type;
     pool.gpus_per_node = n->gpus;
     pool.cpu_cores = n->cpus;
     pool.memory_mib = n->memory_mib;
     pool.nodes = 1;
     spec.pools.push_back(pool);
   }
+  if (weights) *weights = std::move(pool_weight);
   return spec;
 }
 

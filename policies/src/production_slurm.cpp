@@ -30,14 +30,16 @@
 // down to bf_resolution (for the first bf_job_part_count_reserve jobs of each partition; 0,
 // Slurm's default, reserves for every job tested, which is conservative backfilling; 1 is EASY
 // backfilling). Nodes are chosen as select/cons_tres chooses them (cons_tres_pick): by runs of
-// consecutive free nodes, the smallest run that holds the job first, not by best fit.
-// Simplifications (docs/policies.md): jobs are not killed at their time limit (the engine has no
-// kill; estimates use the limit); the plan counts a shared-GPU task as a whole GPU; the
-// allocation-to-start latency of a live cluster (~0.16 s) is not added; usage counts GPU time only
-// (TRESBillingWeights=GRES/gpu=1); PriorityWeightAssoc, nice, QOS limits, reservations made by
-// users, preemption and the fair-tree algorithm (the default since 19.05) are not modelled.
-// Sources: slurm.schedmd.com: slurm.conf (SchedulerParameters, Partition configuration),
-// sched_config.html, priority_multifactor.html, classic_fair_share.html, backfill docs.
+// consecutive free nodes of one node Weight (params "Weight": {pool: weight}, slurm.conf's node
+// Weight=, 1 by default), the lowest weight first, then the smallest run that holds the job, not
+// by best fit. Simplifications (docs/policies.md): jobs are killed at their time limit only when
+// the scenario enforces time limits (the engine's kill; estimates use the limit); the plan counts a
+// shared-GPU task as a whole GPU; the allocation-to-start latency of a live cluster (~0.16 s) is
+// not added; usage counts GPU time only (TRESBillingWeights=GRES/gpu=1); PriorityWeightAssoc, nice,
+// QOS limits, reservations made by users, preemption and the fair-tree algorithm (the default
+// since 19.05) are not modelled. Sources: slurm.schedmd.com: slurm.conf (SchedulerParameters,
+// Partition configuration), sched_config.html, priority_multifactor.html, classic_fair_share.html,
+// backfill docs.
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -80,6 +82,7 @@ struct SlurmConfig {
   bool favor_small = false;
   double dampening = 1;
   std::map<std::string, double> shares;
+  std::map<std::string, std::uint64_t> weights;  // node Weight= per node pool (1)
   bool backfill = true;
   SimTime tick = SimTime::from_seconds(1), tick_phase = SimTime::zero();
   SimTime batch_sched_delay = SimTime::from_seconds(3);
@@ -196,6 +199,19 @@ class Slurm final : public sim::Policy {
               "partition " + spec.name + ": no node pool named \"" + name + "\" in the cluster");
         }
       }
+    }
+    node_weight_.assign(c.node_count(), 1);
+    for (const auto& [name, weight] : cfg_.weights) {
+      bool found = false;
+      for (std::uint32_t pool = 0; pool < c.spec().pools.size(); ++pool) {
+        if (c.spec().pools[pool].name != name) continue;
+        found = true;
+        for (std::uint32_t i = 0; i < c.pool_node_count(pool); ++i)
+          node_weight_[c.pool_first_node(pool) + i] = weight;
+      }
+      if (!found)
+        problems.add("policy 'slurm' params.Weight." + name,
+                     "no node pool named \"" + name + "\" in the cluster");
     }
     problems.throw_if_any();
     std::uint32_t def = 0;
@@ -515,12 +531,13 @@ class Slurm final : public sim::Policy {
   }
 
   // select/cons_tres's choice of nodes (`_eval_nodes` in job_test.c of Slurm 22.05, without
-  // topology, node weights or bf_busy_nodes). `offers` are the nodes where at least one task fits,
-  // ascending, each with the tasks it can hold (capped at the job's). Each node's "available
-  // CPUs" there is its task count times the CPUs per task (the cap of `_select_cores` for a
-  // job with fixed tasks per node), and near-GPU weights are equal on every node a job asking
-  // GPUs per node fits (as `orrery calibrate` submits), so only runs of consecutive node indices
-  // matter: the run that holds the tasks left with the fewest (the first of equals), else the
+  // topology or bf_busy_nodes). `offers` are the nodes where at least one task fits, ascending,
+  // each with the tasks it can hold (capped at the job's). Each node's "available CPUs" there is
+  // its task count times the CPUs per task (the cap of `_select_cores` for a job with fixed
+  // tasks per node), and near-GPU weights are equal on every node a job asking GPUs per node fits
+  // (as `orrery calibrate` submits), so what matters is runs of consecutive node indices of one
+  // node Weight (`weight`, per node): a run of lower weight before any other, then among equal
+  // weights the run that holds the tasks left with the fewest (the first of equals), else the
   // largest; within it a single node holding all of them with the fewest, else its nodes in
   // order. Not best fit: on a live cluster a 1-GPU job goes to a lone free node before a node
   // with fewer idle GPUs inside a longer run (docs/slurm-backfill.md, "Which nodes"). Returns
@@ -532,15 +549,19 @@ class Slurm final : public sim::Policy {
   struct Run {
     std::size_t begin, end;  // into the offers
     std::int64_t sum;        // their tasks; 0 once the run is used
+    std::uint64_t weight;    // their node Weight
   };
   // `runs` is scratch (reused from call to call: this runs for every start and reservation).
   static void cons_tres_pick(const std::vector<Offer>& offers, std::int64_t tasks,
-                             std::vector<Run>& runs, std::vector<Offer>& out) {
+                             const std::vector<std::uint64_t>& weight, std::vector<Run>& runs,
+                             std::vector<Offer>& out) {
     out.clear();
     runs.clear();
     std::int64_t total = 0;
     for (std::size_t i = 0; i < offers.size(); ++i) {
-      if (i == 0 || offers[i].node != offers[i - 1].node + 1) runs.push_back({i, i, 0});
+      const std::uint64_t w = weight[offers[i].node];
+      if (i == 0 || offers[i].node != offers[i - 1].node + 1 || w != runs.back().weight)
+        runs.push_back({i, i, 0, w});
       runs.back().end = i + 1;
       runs.back().sum += offers[i].tasks;
       total += offers[i].tasks;
@@ -553,8 +574,10 @@ class Slurm final : public sim::Policy {
       for (std::size_t r = 0; r < runs.size(); ++r) {
         if (runs[r].sum == 0) continue;  // used
         const bool enough = runs[r].sum >= left;
-        if (best == runs.size() || (enough && !best_enough) ||
-            (enough && runs[r].sum < runs[best].sum) || (!enough && runs[r].sum > runs[best].sum)) {
+        if (best == runs.size() || runs[r].weight < runs[best].weight ||
+            (runs[r].weight == runs[best].weight &&
+             ((enough && !best_enough) || (enough && runs[r].sum < runs[best].sum) ||
+              (!enough && runs[r].sum > runs[best].sum)))) {
           best = r;
           best_enough = enough;
         }
@@ -595,7 +618,7 @@ class Slurm final : public sim::Policy {
       const std::uint32_t k = m.capacity(n, d);
       if (k > 0) offers_.push_back({n, std::min<std::int64_t>(k, d.tasks)});
     }
-    cons_tres_pick(offers_, d.tasks, runs_, picks_);
+    cons_tres_pick(offers_, d.tasks, node_weight_, runs_, picks_);
     if (picks_.empty()) return std::nullopt;
     sim::Placement placement;
     placement.milli_per_gpu = d.milli_per_gpu();
@@ -1526,7 +1549,7 @@ class Slurm final : public sim::Policy {
             offers_[i++] = {n, node_tasks_[n]};
           }
         }
-        cons_tres_pick(offers_, d.tasks, runs_, picks_);
+        cons_tres_pick(offers_, d.tasks, node_weight_, runs_, picks_);
         std::fill(picked.begin(), picked.end(), 0);
         for (const Offer& o : picks_) picked[o.node >> 6] |= std::uint64_t{1} << (o.node & 63);
         const std::int64_t res_start = start_at / resolution * resolution;
@@ -1599,6 +1622,7 @@ class Slurm final : public sim::Policy {
   std::vector<std::vector<std::uint32_t>> part_nodes_;
   std::vector<std::vector<bool>> part_member_;
   std::vector<std::uint32_t> first_gpu_;
+  std::vector<std::uint64_t> node_weight_;  // per node: its pool's Weight
   std::vector<std::uint32_t> node_of_gpu_;
   std::vector<std::uint32_t> part_of_;
   double max_job_factor_ = 1;
@@ -1803,6 +1827,20 @@ SlurmConfig parse_config(ParamReader& r) {
           r.problem("Fairshare." + user, "must be a number >= 0");
         } else {
           cfg.shares[user] = v.get<double>();
+        }
+      }
+    }
+  }
+  if (const auto* ws = r.raw("Weight")) {
+    if (!ws->is_object()) {
+      r.problem("Weight", "must be an object {node pool: weight}");
+    } else {
+      for (const auto& [pool, v] : ws->items()) {
+        // slurm.conf: a node's Weight is 0 .. 4294967294 (INFINITE is reserved).
+        if (!v.is_number_integer() || v.get<double>() < 0 || v.get<double>() > 4294967294.0) {
+          r.problem("Weight." + pool, "must be a whole number in [0, 4294967294], got " + v.dump());
+        } else {
+          cfg.weights[pool] = v.get<std::uint64_t>();
         }
       }
     }

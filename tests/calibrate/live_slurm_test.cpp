@@ -249,6 +249,70 @@ TEST(LiveSlurmCalibration, ReportsWhatItCapturedWhenTheControllerDies) {
   expect_all_gone(left);
 }
 
+// Node weights, live: slurm.conf gives n1-n2 Weight=10 and n3-n4 Weight=1 (2 GPUs each). Four
+// long jobs, each submitted once the one before runs, land where the `slurm` model (params
+// "Weight", per pool) puts them, which is not where it puts them with equal weights: A (1 GPU)
+// on n3, B (2 GPUs) on n4, C (1 GPU) on n3, D (2 nodes x 2 GPUs) on n1-n2.
+TEST(LiveSlurmWeights, TheLightestNodesGoFirstAsTheModelSays) {
+  REQUIRE_LOCAL_SLURM("none");
+  LocalSlurm cluster(
+      {.nodes = 4, .gpus_per_node = 2, .gpu_type = "a100", .node_weights = {10, 10, 1, 1}});
+  cluster.start();
+  const ProcessOptions env{.timeout_s = 20, .env = cluster.client_env(), .stdin_text = {}};
+  struct Shape {
+    int nodes, gpus;
+  };
+  const std::vector<Shape> shapes = {{1, 1}, {1, 2}, {1, 1}, {2, 2}};
+  std::vector<std::string> got;
+  for (const Shape& s : shapes) {
+    ProcessResult sub =
+        run_program({"sbatch", "--parsable", "--nodes=" + std::to_string(s.nodes),
+                     "--ntasks-per-node=1", "--gres=gpu:a100:" + std::to_string(s.gpus), "-t", "5",
+                     "--chdir=" + cluster.dir(), "--wrap=sleep 300"},
+                    env);
+    ASSERT_TRUE(sub.ok()) << sub.describe();
+    const std::string id = sub.out.substr(0, sub.out.find_first_of(";\n"));
+    std::string nodes;
+    for (int k = 0; k < 100 && nodes.empty(); ++k) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      ProcessResult q = run_program({"squeue", "-h", "-j", id, "-t", "R", "-o", "%N"}, env);
+      if (q.ok()) nodes = q.out.substr(0, q.out.find('\n'));
+    }
+    got.push_back(nodes);
+  }
+  cluster.stop();
+  EXPECT_EQ(got, (std::vector<std::string>{"n3", "n4", "n3", "n[1-2]"}));
+  // The model, on the same nodes as two pools, starting the jobs one by one.
+  sim::ClusterSpec spec;
+  spec.pools.push_back({.name = "heavy", .gpu_type = "a100", .gpus_per_node = 2, .nodes = 2});
+  spec.pools.push_back({.name = "light", .gpu_type = "a100", .gpus_per_node = 2, .nodes = 2});
+  sim::Workload w;
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    sim::JobSpec j;
+    j.id = "j" + std::to_string(i);
+    j.submit = sim::SimTime::from_seconds(static_cast<double>(i) * 5);
+    j.tasks = static_cast<std::uint32_t>(shapes[i].nodes);
+    j.gpu_milli = static_cast<std::uint32_t>(shapes[i].gpus) * 1000;
+    j.duration = sim::SimTime::from_seconds(300);
+    w.jobs.push_back(j);
+  }
+  auto model_nodes = [&](const nlohmann::json& params) {
+    sim::Simulation sim(spec, w, policies::make_policy("slurm", params),
+                        policies::make_placer("pack"), std::make_unique<sim::ObservedRuntime>());
+    const sim::RunResult r = sim.run();
+    std::vector<std::string> names;
+    for (const auto& o : r.jobs) {
+      std::string s;
+      for (std::uint32_t n : o.node_ids) s += (s.empty() ? "n" : ",n") + std::to_string(n + 1);
+      names.push_back(s);
+    }
+    return names;
+  };
+  const nlohmann::json weighted = {{"Weight", {{"heavy", 10}, {"light", 1}}}};
+  EXPECT_EQ(model_nodes(weighted), (std::vector<std::string>{"n3", "n4", "n3", "n1,n2"}));
+  EXPECT_NE(model_nodes(nlohmann::json::object())[0], "n3");  // equal weights: n1
+}
+
 // Slurm's time limits, live, against the simulator's model of them (sim::TimeLimits, docs/
 // scenario.md): slurmctld kills a job past its limit at its next periodic check (every 30 s,
 // PERIODIC_TIMEOUT), not at the limit itself, and records it as TIMEOUT. Three one-minute jobs

@@ -111,8 +111,8 @@ TEST(SlurmConf, ParsesNodesGresPartitionsAndSchedulerParameters) {
   EXPECT_FALSE(conf.weights_differ("all"));
 }
 
-// Node weights are read so a calibration can say when the model's node choice (weights taken
-// equal) may differ from Slurm's; a bad one is bad input naming the line.
+// Node weights are read, and split the partition's nodes into pools of one weight each so the
+// `slurm` model gets them per pool ("Weight"); a bad one is bad input naming the line.
 TEST(SlurmConf, ReadsNodeWeights) {
   const SlurmConf conf = parse_slurm_conf(
       "NodeName=a[1-2] Gres=gpu:8 Weight=10\nNodeName=b1 Gres=gpu:8\n"
@@ -123,6 +123,13 @@ TEST(SlurmConf, ReadsNodeWeights) {
   EXPECT_EQ(conf.nodes[2].weight, 1U);  // Slurm's default
   EXPECT_TRUE(conf.weights_differ("p"));
   EXPECT_FALSE(conf.weights_differ("q"));
+  // a1-a2 and b1 are alike but for the weight: two pools (untyped GPUs, one pool each way).
+  std::vector<std::uint64_t> weights;
+  const sim::ClusterSpec spec = conf.cluster_spec("p", &weights);
+  ASSERT_EQ(spec.pools.size(), 2U);
+  EXPECT_EQ(spec.pools[0].nodes, 2U);
+  EXPECT_EQ(spec.pools[1].nodes, 1U);
+  EXPECT_EQ(weights, (std::vector<std::uint64_t>{10, 1}));
   try {
     parse_slurm_conf("ClusterName=c\nNodeName=n1 Weight=heavy\n", "slurm.conf");
     ADD_FAILURE() << "a bad weight was accepted";

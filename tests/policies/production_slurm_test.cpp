@@ -414,7 +414,53 @@ TEST(Slurm, PartitionsRestrictNodes) {
   EXPECT_EQ(r.start(1), 100);
 }
 
+// Node Weight (slurm.conf's Weight=, per node pool): runs of consecutive nodes break where the
+// weight changes and the lowest-weight run goes first, even when a heavier run would fit better
+// (`_eval_nodes`). Pools "hi" (n0, n1) and "lo" (n2, n3), 2 GPUs each; four long jobs started
+// one by one: A (1 GPU) goes to n2, the first node of the light run (n0 without weights); B (2
+// GPUs) to n3, the only light node with room; C (1 GPU) to n2's free GPU, light, before the heavy
+// run n0-n1; D (two tasks of 2 GPUs, whole nodes) to n0 and n1, the light nodes being full.
+TEST(Slurm, LighterNodesAreChosenFirst) {
+  sim::ClusterSpec c = uniform_cluster(2, 2);
+  c.pools[0].name = "hi";
+  c.pools.push_back(c.pools[0]);
+  c.pools[1].name = "lo";
+  sim::Workload w;
+  add_job(w, 0, 1000, 1);     // A
+  add_job(w, 1, 1000, 2);     // B
+  add_job(w, 2, 1000, 1);     // C
+  add_job(w, 3, 1000, 2, 2);  // D
+  nlohmann::json params = low_latency();
+  params["Weight"] = {{"hi", 10}, {"lo", 1}};
+  const auto r = run(c, w, "slurm", params);
+  auto nodes = [&](sim::JobIndex j) { return r.rec.starts.at(j).front().second.task_nodes; };
+  EXPECT_EQ(nodes(0), (std::vector<std::uint32_t>{2}));
+  EXPECT_EQ(nodes(1), (std::vector<std::uint32_t>{3}));
+  EXPECT_EQ(nodes(2), (std::vector<std::uint32_t>{2}));
+  EXPECT_EQ(nodes(3), (std::vector<std::uint32_t>{0, 1}));
+  // Equal weights (given or not): one run n0-n3, A on n0.
+  params["Weight"] = {{"hi", 5}, {"lo", 5}};
+  EXPECT_EQ(run(c, w, "slurm", params).rec.starts.at(0).front().second.task_nodes,
+            (std::vector<std::uint32_t>{0}));
+  params.erase("Weight");
+  EXPECT_EQ(run(c, w, "slurm", params).rec.starts.at(0).front().second.task_nodes,
+            (std::vector<std::uint32_t>{0}));
+  // A pool the cluster lacks is an error naming it.
+  params["Weight"] = {{"hi", 10}, {"gpu-old", 1}};
+  try {
+    run(c, w, "slurm", params);
+    ADD_FAILURE() << "a Weight for an unknown pool was accepted";
+  } catch (const sim::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("Weight.gpu-old: no node pool named \"gpu-old\""),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Slurm, RejectsBadParameters) {
+  EXPECT_THROW(policies::make_policy("slurm", {{"Weight", {{"a", -1}}}}), sim::InputError);
+  EXPECT_THROW(policies::make_policy("slurm", {{"Weight", {{"a", 1.5}}}}), sim::InputError);
+  EXPECT_THROW(policies::make_policy("slurm", {{"Weight", 3}}), sim::InputError);
   EXPECT_THROW(policies::make_policy("slurm", {{"bf_interval", 0}}), sim::InputError);
   EXPECT_THROW(policies::make_policy("slurm", {{"SchedulerType", "sched/wiki"}}), sim::InputError);
   EXPECT_THROW(policies::make_policy("slurm", {{"bf_node_space_size", 1}}), sim::InputError);

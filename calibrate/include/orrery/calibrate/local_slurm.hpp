@@ -50,6 +50,8 @@ struct LocalSlurmOptions {
   std::string cluster_name = "orrery";
   double start_timeout_s = 60;  // until every node is idle
   std::vector<std::string> extra_conf_lines{};
+  // Per node (n1, n2, ...), its Weight= (Slurm allocates the lowest first); empty: Slurm's 1.
+  std::vector<std::uint64_t> node_weights{};
 };
 
 // Parses "N:G:TYPE" (e.g. "4:8:a100") as given to --local.

@@ -31,7 +31,7 @@ struct SlurmNode {
   std::uint64_t memory_mib = 1;
   std::string gpu_type;  // empty when the GRES is untyped
   std::uint32_t gpus = 0;
-  std::uint64_t weight = 1;  // Weight= (Slurm's default 1); the model takes weights equal
+  std::uint64_t weight = 1;  // Weight= (Slurm's default 1)
 };
 
 struct SlurmPartition {
@@ -54,10 +54,12 @@ struct SlurmConf {
   // The partition of that name, or the default one (the first when none is marked Default).
   const SlurmPartition* partition(std::string_view name = {}) const;
   const SlurmNode* node(std::string_view name) const;
-  // The partition's nodes grouped into node pools of identical nodes (order kept).
-  sim::ClusterSpec cluster_spec(std::string_view partition = {}) const;
+  // The partition's nodes grouped into node pools of identical nodes of one Weight= (order
+  // kept); `weights`, when given, gets each pool's Weight.
+  sim::ClusterSpec cluster_spec(std::string_view partition = {},
+                                std::vector<std::uint64_t>* weights = nullptr) const;
   // Whether the partition's nodes have different Weight= values (Slurm allocates the lowest
-  // first; the `slurm` policy takes them equal).
+  // first; the `slurm` policy's "Weight" parameter takes them per pool of cluster_spec).
   bool weights_differ(std::string_view partition = {}) const;
 };
 
