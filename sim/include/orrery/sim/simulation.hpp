@@ -51,7 +51,7 @@ struct FailureModel {
 // walltime request plus `grace` (Slurm's OverTimeLimit), at the first check at or after that
 // (slurmctld looks every 30 s, PERIODIC_TIMEOUT); the clock restarts with each run segment (a
 // requeued Slurm job starts again). Jobs without a walltime are never killed. Off by default: a
-// trace whose jobs ran past their requests (Philly's) replays as it ran.
+// trace whose jobs ran past their requests (Blue Waters') replays as it ran.
 struct TimeLimits {
   bool enforce = false;
   SimTime grace;           // past the limit before the kill
