@@ -160,39 +160,20 @@ std::uint32_t best_fit_whole(const Cluster& c, const Demand& d, std::uint32_t mi
   return kMany;
 }
 
-// Best fit for CPU-only tasks: the node with the least free CPU that takes one, lowest id on ties
-// (the same choice as scoring every node by its free CPU), from the cluster's free-CPU index.
-std::uint32_t best_fit_cpu(const Cluster& c, const Demand& d,
-                           const std::vector<std::uint32_t>& exclude) {
-  const auto& index = c.nodes_by_free_cpu();
-  for (auto it = index.lower_bound(Cluster::free_cpu_key(d.cpu_milli, 0)); it != index.end();
-       ++it) {
-    const std::uint32_t node = Cluster::free_cpu_key_node(*it);
-    if (!used_in(exclude, node) && capacity(c, d, node, 0) > 0) return node;
-  }
-  return kMany;
-}
-
 // Best fit for shared-GPU tasks: a scan, scored by the room left after placing.
 std::uint32_t best_fit_scan(const Cluster& c, const Demand& d,
                             const std::vector<std::uint32_t>& exclude) {
-  if (d.gpu_milli == 0) return best_fit_cpu(c, d, exclude);
   std::uint32_t best = kMany;
   std::uint64_t best_score = std::numeric_limits<std::uint64_t>::max();
   for (std::uint32_t node = 0; node < c.node_count(); ++node) {
     if (used_in(exclude, node) || capacity(c, d, node, 0) == 0) continue;
     const Node& n = c.node(node);
-    std::uint64_t score = 0;
-    if (d.gpu_milli > 0) {
-      std::uint64_t least_room = 1000;
-      for (std::uint32_t g = n.first_gpu; g < n.first_gpu + n.gpus; ++g) {
-        const std::uint32_t room = 1000U - c.gpu_used_milli(g);
-        if (room >= d.gpu_milli) least_room = std::min<std::uint64_t>(least_room, room);
-      }
-      score = least_room * 1'000'000'000ULL + n.free_cpu_milli;
-    } else {
-      score = n.free_cpu_milli;
+    std::uint64_t least_room = 1000;
+    for (std::uint32_t g = n.first_gpu; g < n.first_gpu + n.gpus; ++g) {
+      const std::uint32_t room = 1000U - c.gpu_used_milli(g);
+      if (room >= d.gpu_milli) least_room = std::min<std::uint64_t>(least_room, room);
     }
+    const std::uint64_t score = least_room * 1'000'000'000ULL + n.free_cpu_milli;
     if (score < best_score) {
       best_score = score;
       best = node;
@@ -207,16 +188,51 @@ class PackPlacer final : public sim::Placer {
   std::optional<Placement> place(const Cluster& c, const Demand& d) const override {
     if (quick_reject(c, d)) return std::nullopt;
     Builder b(c, d, false);
-    std::vector<std::uint32_t> used;
     std::uint32_t remaining = d.tasks;
-    while (remaining > 0) {
-      const std::uint32_t node =
-          d.gpu_milli >= 1000 ? best_fit_whole(c, d, 1, used) : best_fit_scan(c, d, used);
-      if (node == kMany) return std::nullopt;
+    // Takes what the node holds of the tasks left; true once none is left.
+    auto take = [&](std::uint32_t node) {
       const std::uint32_t k = std::min(capacity(c, d, node, 0), remaining);
+      if (k == 0) return false;
       b.add(node, k);
-      used.push_back(node);
       remaining -= k;
+      return remaining == 0;
+    };
+    // Whole GPUs and CPU-only tasks: each next node is the best fit among the nodes not taken
+    // yet, and the cluster does not change while placing, so the picks are the free-GPU buckets
+    // (fewest free GPUs first) or the free-CPU index (least free CPU first) read once in order
+    // (a node is in one bucket, once in the index). A search per task would cost O(tasks^2):
+    // minutes for the Blue Waters cut's gangs of thousands of CPU tasks.
+    if (d.gpu_milli >= 1000) {
+      const std::uint32_t top = max_gpus_per_node(c);
+      for (std::uint32_t k = d.gpus_per_task(); k <= top; ++k) {
+        for (std::uint32_t pool = 0; pool < c.spec().pools.size(); ++pool) {
+          if (!c.pool_matches(pool, d) || c.spec().pools[pool].gpus_per_node < k) continue;
+          const DynamicBitset& bucket = c.nodes_with_free(pool, k);
+          const std::uint32_t base = c.pool_first_node(pool);
+          for (std::uint32_t i = bucket.find_next(0); i != DynamicBitset::npos;
+               i = bucket.find_next(i + 1)) {
+            if (take(base + i)) return b.take();
+          }
+        }
+      }
+      return std::nullopt;
+    }
+    if (d.gpu_milli == 0) {
+      const auto& index = c.nodes_by_free_cpu();
+      for (auto it = index.lower_bound(Cluster::free_cpu_key(d.cpu_milli, 0)); it != index.end();
+           ++it) {
+        if (take(Cluster::free_cpu_key_node(*it))) return b.take();
+      }
+      return std::nullopt;
+    }
+    // Shared GPUs: a scan per task, scored by the room left on the node's GPUs (such jobs have
+    // few tasks).
+    std::vector<std::uint32_t> used;
+    while (remaining > 0) {
+      const std::uint32_t node = best_fit_scan(c, d, used);
+      if (node == kMany) return std::nullopt;
+      used.push_back(node);
+      take(node);
     }
     return b.take();
   }

@@ -56,6 +56,43 @@ TEST(Pack, GangIsAllOrNothing) {
   EXPECT_TRUE(make_pack_placer()->place(c, whole(1, 4)));
 }
 
+// A CPU-only gang of thousands of tasks (the Blue Waters cut has gangs of 2,702 nodes) is placed
+// best fit, node by node from the least free CPU, whole or not at all. 3,000 nodes of 32 cores:
+// every third node has 16 cores taken; a gang of 2,500 tasks of 16 cores takes the 1,000 half-used
+// nodes first (one task each), then 750 empty nodes, two tasks each, lowest ids first.
+TEST(Pack, AHugeCpuGangIsPlacedBestFitWholeOrNot) {
+  sim::ClusterSpec spec = test::uniform_cluster(3000, 0);
+  spec.pools[0].gpu_type.clear();
+  spec.pools[0].cpu_cores = 32;
+  Cluster c(spec);
+  Demand half;
+  half.tasks = 1;
+  half.cpu_milli = 16'000;
+  for (std::uint32_t n = 0; n < 3000; n += 3) {
+    Placement p;
+    p.task_nodes = {n};
+    c.allocate(half, p);
+  }
+  Demand gang = half;
+  gang.tasks = 2500;
+  const auto p = make_pack_placer()->place(c, gang);
+  ASSERT_TRUE(p);
+  ASSERT_EQ(p->task_nodes.size(), 2500U);
+  std::vector<std::uint32_t> want;
+  for (std::uint32_t n = 0; n < 3000; n += 3) want.push_back(n);
+  for (std::uint32_t n = 0, k = 0; k < 750; ++n) {
+    if (n % 3 == 0) continue;
+    want.push_back(n);
+    want.push_back(n);
+    ++k;
+  }
+  EXPECT_EQ(p->task_nodes, want);
+  gang.tasks = 5001;  // 1,000 + 2 x 2,000 = 5,000 fit; one more does not
+  EXPECT_FALSE(make_pack_placer()->place(c, gang));
+  gang.tasks = 5000;
+  EXPECT_TRUE(make_pack_placer()->place(c, gang));
+}
+
 TEST(Spread, LeastAllocatedPrefersTheEmptiestNode) {
   Cluster c(test::uniform_cluster(3, 4));
   occupy(c, 0, 1);
