@@ -912,7 +912,7 @@ class Simulation::Engine final : public SchedulingContext {
   }
 
   // The job has run its time limit (and grace) in this segment: the resource manager kills it.
-  // Its work since the last checkpoint is not kept; it ends for good.
+  // The work of this segment is counted lost (close_segment); the job ends for good.
   void on_time_limit(const Event& e) {
     JobRuntime& s = state_[e.job];
     if (s.status != JobStatus::kRunning || s.epoch != e.epoch) return;  // stale
