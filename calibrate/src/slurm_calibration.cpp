@@ -80,7 +80,8 @@ SlurmCalibration calibrate_slurm(const SlurmCalibrationOptions& o) {
   c.conf = read_slurm_conf(conf_path);
   const SlurmPartition* part = c.conf.partition(o.partition);
   if (!part) throw sim::InputError("--partition", "no partition \"" + o.partition + "\"");
-  c.cluster = c.conf.cluster_spec(part->name);
+  std::vector<std::uint64_t> pool_weights;  // of c.cluster's pools (slurm.conf's Weight=)
+  c.cluster = c.conf.cluster_spec(part->name, &pool_weights);
   ClusterShape shape;
   shape.partition = part->name;
   shape.nodes = static_cast<std::uint32_t>(part->nodes.size());
@@ -131,10 +132,9 @@ SlurmCalibration calibrate_slurm(const SlurmCalibrationOptions& o) {
   if (c.conf.weights_differ(shape.partition)) {
     if (initial.policy == "slurm") {
       // Slurm allocates the lowest Weight= first: the model gets them per pool.
-      std::vector<std::uint64_t> weights;
-      const sim::ClusterSpec spec = c.conf.cluster_spec(shape.partition, &weights);
       nlohmann::json w = nlohmann::json::object();
-      for (std::size_t i = 0; i < spec.pools.size(); ++i) w[spec.pools[i].name] = weights[i];
+      for (std::size_t i = 0; i < c.cluster.pools.size(); ++i)
+        w[c.cluster.pools[i].name] = pool_weights[i];
       initial.policy_params["Weight"] = w;
       c.policy_note += "; node Weight= values per pool: " + w.dump();
     } else {

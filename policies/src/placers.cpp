@@ -139,25 +139,31 @@ bool used_in(const std::vector<std::uint32_t>& used, std::uint32_t node) {
   return std::find(used.begin(), used.end(), node) != used.end();
 }
 
-// Best fit for whole-GPU tasks: the node with the fewest free GPUs that takes >= min_tasks tasks.
-std::uint32_t best_fit_whole(const Cluster& c, const Demand& d, std::uint32_t min_tasks,
-                             const std::vector<std::uint32_t>& exclude) {
-  const std::uint32_t need = d.gpus_per_task() * min_tasks;
+// Calls f(node) for d's nodes with at least `need` free GPUs, fewest free GPUs first (pools in
+// order, then node ids), until f returns true; returns that node, or kMany. Each node is in one
+// free-GPU bucket, so it is visited once.
+template <class F>
+std::uint32_t walk_best_fit_whole(const Cluster& c, const Demand& d, std::uint32_t need, F f) {
   const std::uint32_t top = max_gpus_per_node(c);
   for (std::uint32_t k = need; k <= top; ++k) {
     for (std::uint32_t pool = 0; pool < c.spec().pools.size(); ++pool) {
       if (!c.pool_matches(pool, d) || c.spec().pools[pool].gpus_per_node < k) continue;
       const DynamicBitset& bucket = c.nodes_with_free(pool, k);
-      if (bucket.none()) continue;
       const std::uint32_t base = c.pool_first_node(pool);
       for (std::uint32_t i = bucket.find_next(0); i != DynamicBitset::npos;
            i = bucket.find_next(i + 1)) {
-        const std::uint32_t node = base + i;
-        if (!used_in(exclude, node) && capacity(c, d, node, 0) >= min_tasks) return node;
+        if (f(base + i)) return base + i;
       }
     }
   }
   return kMany;
+}
+
+// Best fit for whole-GPU tasks: the node with the fewest free GPUs that takes >= min_tasks tasks.
+std::uint32_t best_fit_whole(const Cluster& c, const Demand& d, std::uint32_t min_tasks) {
+  return walk_best_fit_whole(c, d, d.gpus_per_task() * min_tasks, [&](std::uint32_t node) {
+    return capacity(c, d, node, 0) >= min_tasks;
+  });
 }
 
 // Best fit for shared-GPU tasks: a scan, scored by the room left after placing.
@@ -203,19 +209,8 @@ class PackPlacer final : public sim::Placer {
     // (a node is in one bucket, once in the index). A search per task would cost O(tasks^2):
     // minutes for the Blue Waters cut's gangs of thousands of CPU tasks.
     if (d.gpu_milli >= 1000) {
-      const std::uint32_t top = max_gpus_per_node(c);
-      for (std::uint32_t k = d.gpus_per_task(); k <= top; ++k) {
-        for (std::uint32_t pool = 0; pool < c.spec().pools.size(); ++pool) {
-          if (!c.pool_matches(pool, d) || c.spec().pools[pool].gpus_per_node < k) continue;
-          const DynamicBitset& bucket = c.nodes_with_free(pool, k);
-          const std::uint32_t base = c.pool_first_node(pool);
-          for (std::uint32_t i = bucket.find_next(0); i != DynamicBitset::npos;
-               i = bucket.find_next(i + 1)) {
-            if (take(base + i)) return b.take();
-          }
-        }
-      }
-      return std::nullopt;
+      if (walk_best_fit_whole(c, d, d.gpus_per_task(), take) == kMany) return std::nullopt;
+      return b.take();
     }
     if (d.gpu_milli == 0) {
       const auto& index = c.nodes_by_free_cpu();
@@ -323,7 +318,7 @@ class ConsolidatePlacer final : public sim::Placer {
     if (d.gpu_milli < 1000) return PackPlacer().place(c, d);
     Builder b(c, d, true);
     // 1. One node for the whole gang, best fit.
-    const std::uint32_t one = best_fit_whole(c, d, d.tasks, {});
+    const std::uint32_t one = best_fit_whole(c, d, d.tasks);
     if (one != kMany) {
       b.add(one, d.tasks);
       return b.take();
