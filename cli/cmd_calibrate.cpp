@@ -7,6 +7,7 @@
 //   orrery calibrate fit OUT -o profile.json                               (fit a saved run again)
 #include <fmt/format.h>
 
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -188,6 +189,23 @@ int run_check(const CalibrateArgs& a) {
       std::cout << fmt::format(
           "jobs on the nodes Slurm chose: unfitted {} of {}, profile {} of {}\n", n.same_a, n.known,
           n.same_b, n.known);
+    }
+    if (const calibrate::StampLatencies& l = c.run_latencies; l.launch_s && l.completion_s) {
+      std::cout << fmt::format(
+          "latencies the job scripts measured on this run (median of {} jobs): launch {:.3f} s,"
+          " completion {:.3f} s; the profile's: launch {:.3f} s, completion {:.3f} s\n",
+          l.jobs, *l.launch_s, *l.completion_s, m.launch_latency_s, m.completion_latency_s);
+      // 0.05 s: the step of the fit's launch-latency search; a quiet and a compiling 2-core
+      // machine measured 0.080 s and 0.175 s (docs/calibration.md).
+      if (std::abs(*l.launch_s - m.launch_latency_s) > 0.05) {
+        std::cout << fmt::format(
+            "note: this run's jobs launched {:.3f} s {} than the profile says: the machine was"
+            " probably {} than when the profile was fitted, and a profile's latencies carry"
+            " over to a machine about as busy as the one it was fitted on\n",
+            std::abs(*l.launch_s - m.launch_latency_s),
+            *l.launch_s > m.launch_latency_s ? "slower" : "faster",
+            *l.launch_s > m.launch_latency_s ? "busier" : "quieter");
+      }
     }
     const bool better = c.errors_profile.objective < c.errors_defaults.objective;
     std::cout << fmt::format(

@@ -148,6 +148,25 @@ RunLengthEstimate estimate_run_length(const sim::Workload& w) {
   return e;
 }
 
+StampLatencies latencies_from_stamps(const LiveRun& live) {
+  std::vector<double> launch, completion;
+  for (const ObservedJob& j : live.jobs) {
+    if (j.start_ms && j.script_start_us)
+      launch.push_back(static_cast<double>(*j.script_start_us) / 1e6 -
+                       static_cast<double>(*j.start_ms) / 1e3);
+    if (j.end_ms && j.script_end_us)
+      completion.push_back(static_cast<double>(*j.end_ms) / 1e3 -
+                           static_cast<double>(*j.script_end_us) / 1e6);
+  }
+  StampLatencies l;
+  l.jobs = launch.size();
+  if (launch.size() >= 3 && completion.size() >= 3) {
+    l.launch_s = median_of(launch);
+    l.completion_s = median_of(completion);
+  }
+  return l;
+}
+
 FitReport fit_model(const sim::ClusterSpec& cluster, const sim::Workload& observed,
                     const LiveRun* live, const ModelParams& initial, const FitOptions& opt) {
   FitReport rep;
@@ -204,24 +223,14 @@ FitReport fit_model(const sim::ClusterSpec& cluster, const sim::Workload& observ
   }
   bool latency_measured = false;  // from the job scripts' own stamps
   if (opt.latency) {
-    std::vector<double> launch, completion;
-    if (live) {
-      for (const ObservedJob& j : live->jobs) {
-        if (j.start_ms && j.script_start_us)
-          launch.push_back(static_cast<double>(*j.script_start_us) / 1e6 -
-                           static_cast<double>(*j.start_ms) / 1e3);
-        if (j.end_ms && j.script_end_us)
-          completion.push_back(static_cast<double>(*j.end_ms) / 1e3 -
-                               static_cast<double>(*j.script_end_us) / 1e6);
-      }
-    }
-    if (launch.size() >= 3 && completion.size() >= 3) {
+    const StampLatencies stamps = live ? latencies_from_stamps(*live) : StampLatencies{};
+    if (stamps.launch_s && stamps.completion_s) {
       latency_measured = true;
-      best.launch_latency_s = std::max(0.0, median_of(launch));
-      best.completion_latency_s = std::max(0.0, median_of(completion));
+      best.launch_latency_s = std::max(0.0, *stamps.launch_s);
+      best.completion_latency_s = std::max(0.0, *stamps.completion_s);
       est["latency_from_job_stamps"] = {{"launch_median_s", best.launch_latency_s},
                                         {"completion_median_s", best.completion_latency_s},
-                                        {"jobs", launch.size()}};
+                                        {"jobs", stamps.jobs}};
     } else if (rl.points >= 3) {
       best.launch_latency_s = std::max(0.0, rl.overhead_s);
       best.completion_latency_s = 0;

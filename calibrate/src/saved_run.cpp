@@ -239,6 +239,7 @@ ProfileCheck check_profile(const sim::ClusterSpec& cluster, const sim::Workload&
   c.errors_profile = compare(observed, p, cluster.total_gpus());
   c.jobs_defaults = job_comparisons(observed, d);
   c.jobs_profile = job_comparisons(observed, p);
+  c.run_latencies = latencies_from_stamps(live);
   return c;
 }
 

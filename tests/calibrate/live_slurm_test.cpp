@@ -143,12 +143,22 @@ void check_profile_on_second_slice(const CalibrationProfile& profile, const fs::
                                   std::to_string(direct.errors_profile.objective));
   std::printf("second slice: objective unfitted %.3f s, with the profile %.3f s\n",
               direct.errors_defaults.objective, direct.errors_profile.objective);
+  // The launch latency is what depends on the machine's load (docs/calibration.md): a profile
+  // fitted while the machine was busier carries a longer one. Said beside a failure.
+  const StampLatencies& run = direct.run_latencies;
+  const std::string latencies =
+      "launch latency (job scripts' stamps, median): profile " +
+      std::to_string(profile.model.launch_latency_s) + " s, this run " +
+      (run.launch_s ? std::to_string(*run.launch_s) + " s" : std::string("not measured"));
+  std::printf("%s\n", latencies.c_str());
   // The fitted profile is no worse on a slice it was not fitted on. Closer is what repeated live
   // pairs show (docs/calibration.md: 36 of 36, objective 0.219 -> 0.137 s median), and what
-  // ProfileCheck.* asserts on saved runs; one live pair under the test suite's varying load
-  // can tie (one CI-like run: 0.342222 s with the profile against 0.342089 s unfitted; the next:
-  // 0.319 against 0.332), so this allows 5% for the load of the two runs.
-  EXPECT_LE(direct.errors_profile.objective, 1.05 * direct.errors_defaults.objective);
+  // ProfileCheck.* asserts on saved runs; one live pair can tie (one CI-like run: 0.342222 s
+  // with the profile against 0.342089 s unfitted; the next: 0.319 against 0.332), so this allows
+  // 5% for the load of the two runs. It holds for two runs under a similar load: a CI run whose
+  // first slice ran beside the TSan build, and its second after it, had 0.264 s against 0.234 s,
+  // which is why scripts/test.sh runs the live tests alone.
+  EXPECT_LE(direct.errors_profile.objective, 1.05 * direct.errors_defaults.objective) << latencies;
   EXPECT_EQ(direct.errors_profile.jobs, c.observed.jobs.size());
   // The same check from the saved result folder (`orrery calibrate check`) gives the same errors.
   const ProfileCheck saved = check_profile(load_saved_slurm_run((tmp / "b").string()), profile);

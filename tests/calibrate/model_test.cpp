@@ -275,6 +275,34 @@ TEST(Fit, LeastSquaresTickAndRunLength) {
   EXPECT_NEAR(rl.speed.at("a100"), 2.0, 1e-3);
 }
 
+// The job scripts' stamps give the latencies as medians; a job missing a stamp only leaves
+// that job out, and fewer than 3 stamped jobs measure nothing.
+TEST(Fit, LatenciesFromTheJobScriptsStamps) {
+  LiveRun live;
+  // Allocation at 1000 s + k, script start 0.10/0.30/0.20/0.90 s later; script end 50 s after
+  // the allocation, the controller's completion 0.01/0.05/0.03 s after that.
+  const double launch[] = {0.10, 0.30, 0.20, 0.90};
+  const double completion[] = {0.01, 0.05, 0.03, -1};
+  for (int k = 0; k < 4; ++k) {
+    ObservedJob j;
+    const std::int64_t alloc_ms = 1'000'000 + k * 1000;
+    j.start_ms = alloc_ms;
+    j.script_start_us = alloc_ms * 1000 + static_cast<std::int64_t>(launch[k] * 1e6);
+    if (completion[k] >= 0) {
+      j.script_end_us = (alloc_ms + 50'000) * 1000;
+      j.end_ms = alloc_ms + 50'000 + static_cast<std::int64_t>(completion[k] * 1e3);
+    }
+    live.jobs.push_back(j);
+  }
+  const StampLatencies l = latencies_from_stamps(live);
+  ASSERT_TRUE(l.launch_s && l.completion_s);
+  EXPECT_NEAR(*l.launch_s, 0.25, 1e-9);  // median of 0.10, 0.20, 0.30, 0.90
+  EXPECT_NEAR(*l.completion_s, 0.03, 1e-9);
+  EXPECT_EQ(l.jobs, 4U);
+  live.jobs.resize(2);
+  const StampLatencies few = latencies_from_stamps(live);
+  EXPECT_FALSE(few.launch_s || few.completion_s);
+}
 TEST(Profile, RoundTripsAndMapsToSimulationOptions) {
   test::TempDir tmp;
   CalibrationProfile p;

@@ -60,6 +60,45 @@ TEST(Cli, CalibrateCheckComparesAProfileOnASavedRunAndNamesABadFolder) {
   EXPECT_NE(r.output.find("calibration.json"), std::string::npos) << r.output;
 }
 
+// The check sets the run's own latencies (its job scripts' stamps) beside the profile's, and says
+// when they are far apart: the machine was busier or quieter than when the profile was fitted.
+TEST(Cli, CalibrateCheckSetsTheRunsLatenciesBesideTheProfiles) {
+  const auto data = source_dir() / "tests" / "calibrate" / "data";
+  const std::string text = read_text(data / "saved-run-profile.json");
+  const std::string key = "\"launch_latency_s\": 0.341";
+  ASSERT_NE(text.find(key), std::string::npos);
+  TempDir tmp;
+  auto check_with_launch = [&](double launch_s) {
+    std::string t = text;
+    for (auto at = t.find(key); at != std::string::npos; at = t.find(key, at + 1))
+      t.replace(at, key.size(), "\"launch_latency_s\": " + std::to_string(launch_s));
+    const auto profile = tmp / "profile.json";
+    write_text(profile, t);
+    return run_command(cli() + " calibrate check --profile " + profile.string() + " " +
+                       (data / "saved-run").string());
+  };
+  auto r = check_with_launch(0.341);
+  const std::string lead =
+      "latencies the job scripts measured on this run (median of 45 jobs): launch ";
+  const auto at = r.output.find(lead);
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const double run_launch = std::stod(r.output.substr(at + lead.size(), 5));
+  EXPECT_GT(run_launch, 0.0);
+  EXPECT_LT(run_launch, 1.0);
+  // The profile's own launch latency: no note.
+  r = check_with_launch(run_launch);
+  EXPECT_NE(r.output.find(lead), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("note: this run's jobs launched"), std::string::npos) << r.output;
+  // 0.3 s later than the run's: its jobs launched faster, the machine was quieter.
+  r = check_with_launch(run_launch + 0.3);
+  const std::string note = "note: this run's jobs launched ";
+  const auto n = r.output.find(note);
+  ASSERT_NE(n, std::string::npos) << r.output;
+  EXPECT_NEAR(std::stod(r.output.substr(n + note.size(), 5)), 0.3, 0.002) << r.output;
+  EXPECT_NE(r.output.find(" s faster than the profile says", n), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("probably quieter"), std::string::npos) << r.output;
+}
+
 // `calibrate fit` fits a saved real run again without the cluster; the profile it writes is
 // closer than slurm.conf's model on that run when `calibrate check` compares them (both on the
 // run's own loop phases), and `--per-job` lists every job of it.

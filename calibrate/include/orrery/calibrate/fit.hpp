@@ -17,6 +17,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,17 @@ struct RunLengthEstimate {
   std::size_t points = 0;
 };
 RunLengthEstimate estimate_run_length(const sim::Workload& observed);
+
+// Launch and completion latency as the job scripts' own stamps measured them on a live run:
+// the medians of `script start - allocation` and `controller's completion - script end` over
+// the jobs stamped. Set only where at least 3 jobs have both stamps (`jobs`: the jobs whose
+// script start was stamped).
+// Both depend on how busy the machine was (docs/calibration.md).
+struct StampLatencies {
+  std::optional<double> launch_s, completion_s;
+  std::size_t jobs = 0;
+};
+StampLatencies latencies_from_stamps(const LiveRun& live);
 
 FitReport fit_model(const sim::ClusterSpec& cluster, const sim::Workload& observed,
                     const LiveRun* live, const ModelParams& initial,

@@ -50,6 +50,9 @@ struct ProfileCheck {
   ModelParams defaults, profile;  // both with this run's loops
   Errors errors_defaults, errors_profile;
   std::vector<JobComparison> jobs_defaults, jobs_profile;  // per job, in the workload's order
+  // What this run's job scripts measured, to set beside the profile's latencies: they depend
+  // on how busy the machine was, and a profile fitted under another load carries its own.
+  StampLatencies run_latencies;
 };
 // The run's unfitted model (from its slurm.conf) against the profile's, both on the run's own
 // phases.
