@@ -1,7 +1,7 @@
 #include "orrery/sim/pending_queue.hpp"
 
 #include <algorithm>
-#include <queue>
+#include <functional>
 #include <stdexcept>
 
 namespace orrery::sim {
@@ -18,12 +18,31 @@ PendingQueue::PendingQueue(std::vector<std::uint32_t> shape_of, std::uint32_t sh
       active_pos_(shapes, kNotActive),
       no_fit_epoch_(shapes, kNoEpoch) {}
 
+void PendingQueue::add_head(const Head& h) {
+  heads_.insert(std::upper_bound(heads_.begin(), heads_.end(), h), h);
+}
+
+void PendingQueue::remove_head(const Entry& e) {
+  const auto it = std::lower_bound(heads_.begin(), heads_.end(), Head{e, 0});
+  if (it == heads_.end() || it->entry.job != e.job)
+    throw std::logic_error("pending queue: a shape's first job is not among the heads");
+  heads_.erase(it);
+}
+
 void PendingQueue::insert(JobIndex job, QueueKey key) {
   if (in_queue_[job]) throw std::logic_error("pending queue: job inserted twice");
   const std::uint32_t s = shape_of_[job];
   key_[job] = key;
   in_queue_[job] = true;
-  shapes_[s].insert(Entry{key, job});
+  const Entry e{key, job};
+  auto& set = shapes_[s];
+  if (set.empty()) {
+    add_head(Head{e, s});
+  } else if (e < *set.begin()) {
+    remove_head(*set.begin());
+    add_head(Head{e, s});
+  }
+  set.insert(e);
   if (active_pos_[s] == kNotActive) {
     active_pos_[s] = static_cast<std::uint32_t>(active_shapes_.size());
     active_shapes_.push_back(s);
@@ -34,9 +53,16 @@ void PendingQueue::insert(JobIndex job, QueueKey key) {
 void PendingQueue::erase(JobIndex job) {
   if (!in_queue_[job]) throw std::logic_error("pending queue: erasing a job that is not pending");
   const std::uint32_t s = shape_of_[job];
-  shapes_[s].erase(Entry{key_[job], job});
+  auto& set = shapes_[s];
+  const Entry e{key_[job], job};
+  const bool was_head = set.begin()->job == job;
+  set.erase(e);
   in_queue_[job] = false;
-  if (shapes_[s].empty()) {
+  if (was_head) {
+    remove_head(e);
+    if (!set.empty()) add_head(Head{*set.begin(), s});
+  }
+  if (set.empty()) {
     const std::uint32_t pos = active_pos_[s];
     const std::uint32_t last = active_shapes_.back();
     active_shapes_[pos] = last;
@@ -47,24 +73,31 @@ void PendingQueue::erase(JobIndex job) {
   --size_;
 }
 
+// A pass reads the heads of the shapes, kept in queue order (heads_), as they were when it began;
+// a shape's next job after a visit that went on in it joins a small heap merged with them. (One
+// heap of every head, made at each pass, cost a pop of O(log shapes) per head, and most heads
+// end their shape's turn.)
 template <class Visitor>
 void PendingQueue::merge_shapes(Visitor& visitor, std::uint64_t epoch) {
   if (size_ == 0) return;
-  struct Head {
-    Entry entry;
-    std::uint32_t shape;
-    bool operator>(const Head& o) const { return o.entry < entry; }
-  };
   std::vector<Head> heads;
-  heads.reserve(active_shapes_.size());
-  for (std::uint32_t s : active_shapes_) {
-    if (!unplaceable(s, epoch)) heads.push_back(Head{*shapes_[s].begin(), s});
+  heads.reserve(heads_.size());
+  for (const Head& h : heads_) {
+    if (!unplaceable(h.shape, epoch)) heads.push_back(h);
   }
-  std::priority_queue<Head, std::vector<Head>, std::greater<>> merge(std::greater<>{},
-                                                                     std::move(heads));
-  while (!merge.empty()) {
-    const Head h = merge.top();
-    merge.pop();
+  std::vector<Head> later;  // a min-heap (std::greater)
+  std::size_t next = 0;
+  for (;;) {
+    Head h;
+    if (next < heads.size() && (later.empty() || heads[next] < later.front())) {
+      h = heads[next++];
+    } else if (!later.empty()) {
+      std::pop_heap(later.begin(), later.end(), std::greater<>{});
+      h = later.back();
+      later.pop_back();
+    } else {
+      return;
+    }
     const Step step = visitor(h.entry.job);
     if (step.visit == Visit::kStop) return;
     if (step.visit == Visit::kSkipShape) continue;
@@ -81,7 +114,10 @@ void PendingQueue::merge_shapes(Visitor& visitor, std::uint64_t epoch) {
       }
       it = set.lower_bound(at);
     }
-    if (it != set.end()) merge.push(Head{*it, h.shape});
+    if (it != set.end()) {
+      later.push_back(Head{*it, h.shape});
+      std::push_heap(later.begin(), later.end(), std::greater<>{});
+    }
   }
 }
 

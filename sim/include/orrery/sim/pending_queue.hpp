@@ -81,6 +81,15 @@ class PendingQueue {
     JobIndex job;
     bool operator<(const Entry& o) const { return key < o.key || (key == o.key && job < o.job); }
   };
+  // A shape's first job, kept for every active shape in queue order (heads_).
+  struct Head {
+    Entry entry;
+    std::uint32_t shape;
+    bool operator<(const Head& o) const { return entry < o.entry; }
+    bool operator>(const Head& o) const { return o.entry < entry; }
+  };
+  void add_head(const Head& h);
+  void remove_head(const Entry& e);
   template <class Visitor>
   void merge_shapes(Visitor& visitor, std::uint64_t epoch);
   std::vector<std::uint32_t> shape_of_;
@@ -90,6 +99,7 @@ class PendingQueue {
   std::vector<std::uint32_t> active_shapes_;  // shapes with at least one job (unordered)
   std::vector<std::uint32_t> active_pos_;     // position in active_shapes_, or npos
   std::vector<std::uint64_t> no_fit_epoch_;   // per shape: fit memo (kNoEpoch: none)
+  std::vector<Head> heads_;                   // active shapes' first jobs, sorted
   std::size_t size_ = 0;
 };
 
