@@ -99,6 +99,8 @@ class FreeMap {
   std::uint64_t mem_capacity(std::uint32_t n) const;    // MiB
   std::uint32_t gpu_capacity(std::uint32_t n) const;    // GPUs
   std::uint64_t free_whole_gpus(std::uint32_t type) const;
+  // Same free resources, node by node and GPU by GPU (a map kept up to date against a fresh copy).
+  bool operator==(const FreeMap&) const = default;
   // How many tasks of d the idle GPUs of d's nodes could hold, node by node (each task's GPUs on
   // one node; CPU and memory not counted): an upper bound on what place_gang can place. 0 for a
   // demand without whole GPUs is not a bound: it is only meaningful when d.gpu_milli >= 1000.

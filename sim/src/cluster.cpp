@@ -166,6 +166,7 @@ void Cluster::set_node_down(std::uint32_t node_id, bool down) {
     by_free_cpu_.insert(free_cpu_key(n.free_cpu_milli, node_id));
     --nodes_down_;
   }
+  ++service_epoch_;
   n.down = down;
 }
 

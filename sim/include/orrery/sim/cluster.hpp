@@ -186,6 +186,9 @@ class Cluster {
   // no free-capacity index and fits no task.
   void set_node_down(std::uint32_t node, bool down);
   std::uint32_t nodes_down() const { return nodes_down_; }
+  // Changes whenever a node goes out of service or comes back (a policy's own copy of the free
+  // resources, kept between passes from the run changes, is made again then).
+  std::uint64_t service_epoch() const { return service_epoch_; }
 
   void allocate(const Demand& d, const Placement& p);
   void release(const Demand& d, const Placement& p);
@@ -213,6 +216,7 @@ class Cluster {
   std::uint64_t allocated_gpu_milli_ = 0;
   std::uint32_t nodes_down_ = 0;
   std::uint64_t release_epoch_ = 1;
+  std::uint64_t service_epoch_ = 1;
 };
 
 }  // namespace orrery::sim
