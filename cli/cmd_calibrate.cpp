@@ -197,14 +197,12 @@ int run_check(const CalibrateArgs& a) {
           l.jobs, *l.launch_s, *l.completion_s, m.launch_latency_s, m.completion_latency_s);
       // 0.05 s: the step of the fit's launch-latency search; a quiet and a compiling 2-core
       // machine measured 0.080 s and 0.175 s (docs/calibration.md).
-      if (std::abs(*l.launch_s - m.launch_latency_s) > 0.05) {
+      if (const double gap = *l.launch_s - m.launch_latency_s; std::abs(gap) > 0.05) {
         std::cout << fmt::format(
             "note: this run's jobs launched {:.3f} s {} than the profile says: the machine was"
             " probably {} than when the profile was fitted, and a profile's latencies carry"
             " over to a machine about as busy as the one it was fitted on\n",
-            std::abs(*l.launch_s - m.launch_latency_s),
-            *l.launch_s > m.launch_latency_s ? "slower" : "faster",
-            *l.launch_s > m.launch_latency_s ? "busier" : "quieter");
+            std::abs(gap), gap > 0 ? "slower" : "faster", gap > 0 ? "busier" : "quieter");
       }
     }
     const bool better = c.errors_profile.objective < c.errors_defaults.objective;

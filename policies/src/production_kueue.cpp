@@ -148,12 +148,16 @@ class Kueue final : public sim::Policy {
     }
     return *map_;
   }
-  // A job's resources as the map counts them: its placement while it runs, nothing otherwise.
-  void mirror(const sim::SchedulingContext& ctx, sim::JobIndex j) {
+  // Gives back what the map counts for job j, if anything.
+  void unmap(const sim::SchedulingContext& ctx, sim::JobIndex j) {
     if (auto it = in_map_.find(j); it != in_map_.end()) {
       map_->give_back(ctx.demand(j), it->second);
       in_map_.erase(it);
     }
+  }
+  // A job's resources as the map counts them: its placement while it runs, nothing otherwise.
+  void mirror(const sim::SchedulingContext& ctx, sim::JobIndex j) {
+    unmap(ctx, j);
     if (ctx.runtime(j).status == sim::JobStatus::kRunning) {
       const sim::Placement& p = ctx.placement(j);
       map_->apply(ctx.demand(j), p);
@@ -582,10 +586,7 @@ class Kueue final : public sim::Policy {
     release(v);
     if (ctx.runtime(v).status == sim::JobStatus::kRunning) {
       m.get();
-      if (auto it = in_map_.find(v); it != in_map_.end()) {
-        map_->give_back(ctx.demand(v), it->second);
-        in_map_.erase(it);
-      }
+      unmap(ctx, v);
       ctx.preempt(v);
     }
   }
