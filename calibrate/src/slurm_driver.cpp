@@ -351,6 +351,7 @@ sim::Workload observed_workload(const SlicePlan& plan, const LiveRun& run,
     if (is_final_state(o.state)) {
       j.observed.status = o.state == "COMPLETED"   ? sim::JobStatus::kCompleted
                           : o.state == "CANCELLED" ? sim::JobStatus::kKilled
+                          : o.state == "TIMEOUT"   ? sim::JobStatus::kTimeout
                                                    : sim::JobStatus::kFailed;
     }
     j.observed.placement = o.nodes;

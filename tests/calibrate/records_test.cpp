@@ -164,5 +164,53 @@ TEST(SlurmRecords, MergeBuildsTheObservedRun) {
   }
 }
 
+// The observed trace keeps what Slurm said of each job: a job killed past its time limit
+// (TIMEOUT) is the simulator's timeout, not a failure; a job never released is left out.
+TEST(ObservedWorkload, EachFinalStateBecomesTheSimulatorsStatus) {
+  SlicePlan plan;
+  plan.source = "test";
+  const char* states[] = {"COMPLETED", "CANCELLED", "TIMEOUT", "FAILED", "NODE_FAIL", "RUNNING"};
+  LiveRun run;
+  run.t0_ms = 1'000'000;
+  for (std::size_t i = 0; i < std::size(states); ++i) {
+    plan.jobs.push_back({.trace_id = "j" + std::to_string(i),
+                         .name = "j",
+                         .arrival_s = 0,
+                         .sleep_s = 30,
+                         .nodes = 1,
+                         .gpus_per_node = 2,
+                         .time_limit_min = 1,
+                         .trace_submit_s = 0,
+                         .trace_duration_s = 0,
+                         .trace_gpus = 0,
+                         .user = "u"});
+    ObservedJob o;
+    o.plan_index = i;
+    o.release_ms = run.t0_ms + static_cast<std::int64_t>(i) * 1000;
+    o.start_ms = *o.release_ms + 500;
+    if (std::string(states[i]) != "RUNNING") o.end_ms = *o.start_ms + 60'000;
+    o.state = states[i];
+    run.jobs.push_back(o);
+  }
+  ObservedJob never;  // submitted, never released
+  never.plan_index = 0;
+  never.state = "CANCELLED";
+  run.jobs.push_back(never);
+  const sim::Workload w = observed_workload(plan, run, "a100");
+  ASSERT_EQ(w.jobs.size(), std::size(states));
+  using sim::JobStatus;
+  EXPECT_EQ(w.jobs[0].observed.status, JobStatus::kCompleted);
+  EXPECT_EQ(w.jobs[1].observed.status, JobStatus::kKilled);
+  EXPECT_EQ(w.jobs[2].observed.status, JobStatus::kTimeout);
+  EXPECT_EQ(w.jobs[3].observed.status, JobStatus::kFailed);
+  EXPECT_EQ(w.jobs[4].observed.status, JobStatus::kFailed);
+  EXPECT_FALSE(w.jobs[5].observed.status.has_value());  // not final
+  EXPECT_EQ(w.jobs[2].submit.ms(), 2000);
+  EXPECT_EQ(w.jobs[2].observed.start->ms(), 2500);
+  EXPECT_EQ(w.jobs[2].observed.end->ms(), 62'500);
+  EXPECT_EQ(w.jobs[2].walltime->ms(), 60'000);
+  EXPECT_EQ(w.jobs[2].gpu_milli, 2000U);
+}
+
 }  // namespace
 }  // namespace orrery::calibrate

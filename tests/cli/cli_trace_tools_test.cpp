@@ -29,7 +29,8 @@ TEST(CliTrace, InspectJsonOfASlurmExport) {
   EXPECT_EQ(j["jobs"], 10);
   EXPECT_EQ(j["import"]["rows"], 15);
   EXPECT_EQ(j["import"]["dropped"]["running at export (no end time)"], 1);
-  EXPECT_EQ(j["failed_share"], 0.2);
+  EXPECT_EQ(j["failed_share"], 0.1);   // FAILED
+  EXPECT_EQ(j["timeout_share"], 0.1);  // TIMEOUT, killed at its limit
 }
 
 TEST(CliTrace, InspectTextAgainstClusters) {
@@ -68,10 +69,10 @@ TEST(CliTrace, ConvertAppliesTransformFlags) {
   TempDir tmp;
   const std::string out = (tmp / "out.csv").string();
   auto r = run_command(cli() + " trace convert " + data("slurm_jobcomp.log") + " -o " + out +
-                       " --gpus 1:8 --status completed,failed");
+                       " --gpus 1:8 --status completed,failed,timeout");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  // 4002 failed, 4011 and 4040 completed, 4031 TIMEOUT (a failure); 4001 has 16 GPUs, 4020 none.
-  EXPECT_NE(r.output.find("filter gpus=[1, 8] status=completed,failed: 6 -> 4 jobs"),
+  // 4002 failed, 4011 and 4040 completed, 4031 TIMEOUT; 4001 has 16 GPUs, 4020 none.
+  EXPECT_NE(r.output.find("filter gpus=[1, 8] status=completed,failed,timeout: 6 -> 4 jobs"),
             std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("dropped 1 rows: cancelled before it started"), std::string::npos)

@@ -111,9 +111,9 @@ TEST(SlurmSacctJson, SpotChecksTheSavedExport) {
   // Array tasks are named ARRAY_TASK, as sacct prints them.
   EXPECT_EQ(job(t, "1010_0").duration.ms(), 1'200'000);
   EXPECT_EQ(job(t, "1010_1").duration.ms(), 600'000);
-  // TIMEOUT is a failure; untyped GPUs have no type.
+  // TIMEOUT (killed past its limit) is the simulator's timeout; untyped GPUs have no type.
   const auto& f = job(t, "1020");
-  EXPECT_EQ(*f.observed.status, sim::JobStatus::kFailed);
+  EXPECT_EQ(*f.observed.status, sim::JobStatus::kTimeout);
   EXPECT_EQ(f.gpu_type, 0U);
   EXPECT_EQ(f.gpu_milli, 2000U);
   EXPECT_EQ(f.walltime->ms(), 1'800'000);
@@ -239,7 +239,7 @@ TEST(SlurmSacct, SpotChecksTheSavedExport) {
   EXPECT_EQ(c.tasks, 4U);
   EXPECT_EQ(c.gpu_milli, 0U);
   EXPECT_EQ(c.cpu_milli, 32000U);
-  EXPECT_EQ(*c.observed.status, sim::JobStatus::kFailed);
+  EXPECT_EQ(*c.observed.status, sim::JobStatus::kTimeout);  // TIMEOUT
   // Submitted Sunday 23:59, the last minute of the first week.
   EXPECT_EQ(job(t, "3009").submit.ms(), 604'740'000);
   EXPECT_EQ(job(t, "3009").walltime->ms(), 172'800'000);
@@ -325,7 +325,8 @@ TEST(SlurmJobcomp, SpotChecksTheSavedLog) {
   EXPECT_EQ(c.tasks, 4U);
   EXPECT_EQ(c.memory_mib, 64000U);
   EXPECT_FALSE(c.walltime.has_value());  // Partition_Limit
-  EXPECT_EQ(*job(t, "4030+1").observed.status, sim::JobStatus::kFailed);
+  // The het job's component 4031 ended TIMEOUT: killed at its limit, the simulator's timeout.
+  EXPECT_EQ(*job(t, "4030+1").observed.status, sim::JobStatus::kTimeout);
   // Requeued: the final record, arriving when it became eligible again.
   const auto& r = job(t, "4040");
   EXPECT_EQ(r.observed.placement, "gn08");

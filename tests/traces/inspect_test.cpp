@@ -108,12 +108,14 @@ TEST(Inspect, ObservedPeakStatusAndCalendarFromASlurmExport) {
   ASSERT_EQ(s.cluster->missing_gpu_types.size(), 1U);
   EXPECT_EQ(s.cluster->missing_gpu_types[0].name, "v100");
   EXPECT_EQ(s.cluster->never_fit, 1U);
-  // Statuses: 8 completed, 2 failed (FAILED and TIMEOUT).
+  // Statuses: 8 completed, 1 failed (FAILED), 1 killed at its time limit (TIMEOUT).
   EXPECT_EQ(s.with_status, 10U);
   EXPECT_EQ(s.status_counts.at("completed"), 8U);
-  EXPECT_EQ(s.status_counts.at("failed"), 2U);
-  EXPECT_DOUBLE_EQ(*s.failed_share, 0.2);
+  EXPECT_EQ(s.status_counts.at("failed"), 1U);
+  EXPECT_EQ(s.status_counts.at("timeout"), 1U);
+  EXPECT_DOUBLE_EQ(*s.failed_share, 0.1);
   EXPECT_DOUBLE_EQ(*s.killed_share, 0.0);
+  EXPECT_DOUBLE_EQ(*s.timeout_share, 0.1);
   // Calendar: Tuesday 09:00-11:00 UTC and Wednesday 09:00-14:00 UTC.
   EXPECT_EQ(s.by_weekday[1], 4U);  // 1001, 1002, 1010_0, 1010_1
   EXPECT_EQ(s.by_weekday[2], 6U);
@@ -131,10 +133,14 @@ TEST(Inspect, ObservedPeakStatusAndCalendarFromASlurmExport) {
   traces::write_stats_json(s, json);
   EXPECT_NE(text.str().find("peak concurrent GPUs (observed, 9 jobs): 9"), std::string::npos)
       << text.str();
+  EXPECT_NE(text.str().find("failed 10%, killed 0%, timed out 10%"), std::string::npos)
+      << text.str();
   const auto j = nlohmann::json::parse(json.str());
   EXPECT_EQ(j["cluster"]["peak_observed_gpus"], 9.0);
   EXPECT_EQ(j["arrivals_by_weekday"]["Tue"], 4);
-  EXPECT_EQ(j["status_counts"]["failed"], 2);
+  EXPECT_EQ(j["status_counts"]["failed"], 1);
+  EXPECT_EQ(j["status_counts"]["timeout"], 1);
+  EXPECT_DOUBLE_EQ(j["timeout_share"].get<double>(), 0.1);
 }
 
 TEST(Inspect, EmptyWorkloadIsFine) {

@@ -211,7 +211,7 @@ TEST(Helios, ClusterLogFromTheReadmeSchema) {
   EXPECT_EQ(d.gpu_milli, 8000U);
   EXPECT_EQ(d.cpu_milli, 32000U);
   EXPECT_EQ(d.observed.start->ms() - d.submit.ms(), 600'000);  // the `queue` column
-  EXPECT_EQ(d.observed.status, JobStatus::kFailed);            // TIMEOUT counts as failed
+  EXPECT_EQ(d.observed.status, JobStatus::kTimeout);           // TIMEOUT: killed at its limit
   const auto& e = w.jobs[4];
   EXPECT_EQ(e.tasks, 3U);
   EXPECT_EQ(e.gpu_milli, 1000U);

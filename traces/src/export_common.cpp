@@ -183,7 +183,10 @@ std::optional<SlurmState> parse_slurm_state(std::string_view text) {
   auto finished = [](JobStatus st) { return SlurmState{SlurmPhase::kFinished, st}; };
   if (u == "COMPLETED") return finished(JobStatus::kCompleted);
   if (u == "CANCELLED") return finished(JobStatus::kKilled);
-  if (u == "FAILED" || u == "TIMEOUT" || u == "NODE_FAIL" || u == "PREEMPTED" || u == "BOOT_FAIL" ||
+  // TIMEOUT: slurmctld killed the job past its time limit (the simulator's own kill by
+  // SimulationOptions::time_limits gives the same status).
+  if (u == "TIMEOUT") return finished(JobStatus::kTimeout);
+  if (u == "FAILED" || u == "NODE_FAIL" || u == "PREEMPTED" || u == "BOOT_FAIL" ||
       u == "DEADLINE" || u == "OUT_OF_MEMORY" || u == "SPECIAL_EXIT")
     return finished(JobStatus::kFailed);
   if (u == "PENDING" || u == "REQUEUE_HOLD" || u == "REQUEUE_FED" || u == "RESV_DEL_HOLD")

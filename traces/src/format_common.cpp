@@ -422,8 +422,9 @@ std::optional<sim::JobStatus> slurm_state(std::string_view s, bool& ignore) {
   if (s == "COMPLETED") return sim::JobStatus::kCompleted;
   // sacct writes "CANCELLED by <uid>"
   if (s == "CANCELLED" || s.rfind("CANCELLED ", 0) == 0) return sim::JobStatus::kKilled;
-  if (s == "FAILED" || s == "TIMEOUT" || s == "NODE_FAIL" || s == "OUT_OF_MEMORY" ||
-      s == "BOOT_FAIL" || s == "DEADLINE" || s == "PREEMPTED") {
+  if (s == "TIMEOUT") return sim::JobStatus::kTimeout;  // killed past its time limit
+  if (s == "FAILED" || s == "NODE_FAIL" || s == "OUT_OF_MEMORY" || s == "BOOT_FAIL" ||
+      s == "DEADLINE" || s == "PREEMPTED") {
     return sim::JobStatus::kFailed;
   }
   if (s == "SUSPENDED") {

@@ -137,7 +137,7 @@ TraceStats inspect_workload(const sim::Workload& w, const sim::ClusterSpec* clus
   submits.reserve(w.jobs.size());
   std::vector<std::uint64_t> user_counts(w.users.size()), queue_counts(w.queues.size());
   std::vector<std::pair<std::int64_t, std::int64_t>> observed, offered;
-  std::uint64_t failed = 0, killed = 0;
+  std::uint64_t failed = 0, killed = 0, timeout = 0;
   double last_end = -std::numeric_limits<double>::infinity();
   for (const auto& j : w.jobs) {
     const double gpus = j.gpus();
@@ -175,6 +175,7 @@ TraceStats inspect_workload(const sim::Workload& w, const sim::ClusterSpec* clus
       ++s.status_counts[std::string(sim::to_string(*j.observed.status))];
       failed += *j.observed.status == sim::JobStatus::kFailed ? 1U : 0U;
       killed += *j.observed.status == sim::JobStatus::kKilled ? 1U : 0U;
+      timeout += *j.observed.status == sim::JobStatus::kTimeout ? 1U : 0U;
     }
     if (j.observed.start) waits.push_back((*j.observed.start - j.submit).seconds());
     if (j.observed.end) last_end = std::max(last_end, j.observed.end->seconds());
@@ -206,6 +207,7 @@ TraceStats inspect_workload(const sim::Workload& w, const sim::ClusterSpec* clus
   if (s.with_status > 0) {
     s.failed_share = static_cast<double>(failed) / static_cast<double>(s.with_status);
     s.killed_share = static_cast<double>(killed) / static_cast<double>(s.with_status);
+    s.timeout_share = static_cast<double>(timeout) / static_cast<double>(s.with_status);
   }
   if (cluster_spec) {
     ClusterCheck c;
@@ -290,8 +292,9 @@ void write_stats_text(const TraceStats& s, std::ostream& out) {
   if (s.with_status > 0) {
     out << fmt::format("observed status ({} jobs):", s.with_status);
     for (const auto& [name, n] : s.status_counts) out << fmt::format(" {}={}", name, n);
-    out << fmt::format("; failed {}%, killed {}%\n", num(100.0 * s.failed_share.value_or(0)),
-                       num(100.0 * s.killed_share.value_or(0)));
+    out << fmt::format(
+        "; failed {}%, killed {}%, timed out {}%\n", num(100.0 * s.failed_share.value_or(0)),
+        num(100.0 * s.killed_share.value_or(0)), num(100.0 * s.timeout_share.value_or(0)));
   } else {
     out << "observed status: none recorded\n";
   }
@@ -364,6 +367,7 @@ nlohmann::json stats_to_json(const TraceStats& s) {
       {"status_counts", s.status_counts},
       {"failed_share", opt(s.failed_share)},
       {"killed_share", opt(s.killed_share)},
+      {"timeout_share", opt(s.timeout_share)},
   };
   if (s.cluster) {
     const ClusterCheck& c = *s.cluster;

@@ -81,8 +81,9 @@ struct TraceStats {
   std::vector<NamedCount> top_users, top_queues;  // up to 10 each, most jobs first
   std::uint64_t with_status = 0;                  // jobs with an observed status
   std::map<std::string, std::uint64_t> status_counts;
-  std::optional<double> failed_share;  // failed / jobs with an observed status
-  std::optional<double> killed_share;  // killed / jobs with an observed status
+  std::optional<double> failed_share;   // failed / jobs with an observed status
+  std::optional<double> killed_share;   // killed / jobs with an observed status
+  std::optional<double> timeout_share;  // killed at their time limit (Slurm TIMEOUT) / the same
   std::optional<ClusterCheck> cluster;
 };
 
