@@ -2,10 +2,11 @@
 # The test command (README, .ci/run): installs what is missing, checks formatting, builds
 # everything once with clang under AddressSanitizer + UndefinedBehaviorSanitizer (assertions on,
 # warnings as errors, the libFuzzer targets included: preset `ci`; unoptimized, -O0: on two
-# cores its compile jobs take 1,160 s against 2,600 s at -O1, 560 s of wall time against ~1,300,
-# for ~150 s more test time: 250 s against 98 s) and runs the whole test suite on it, then builds the thread-safety
-# tests (the sweep runner, the GUI's run controller) under ThreadSanitizer (preset `tsan`, also
-# -O0) and runs them. Tests that need ../shared/traces skip with a message when it is absent.
+# cores its compile jobs take 1,160 s against 2,600 s at -O1, 560 s of wall time against
+# ~1,300, for ~150 s more test time, 250 s against 98 s) and runs the whole test suite on it,
+# then builds the thread-safety tests (the sweep runner, the GUI's run controller) under
+# ThreadSanitizer (preset `tsan`, also -O0) and runs them. Tests that need ../shared/traces skip
+# with a message when it is absent.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
