@@ -6,16 +6,11 @@
 
 namespace orrery::sim {
 
-namespace {
-constexpr std::uint32_t kNotActive = 0xffffffffU;
-}
-
 PendingQueue::PendingQueue(std::vector<std::uint32_t> shape_of, std::uint32_t shapes)
     : shape_of_(std::move(shape_of)),
       key_(shape_of_.size()),
       in_queue_(shape_of_.size(), false),
       shapes_(shapes),
-      active_pos_(shapes, kNotActive),
       no_fit_epoch_(shapes, kNoEpoch) {}
 
 void PendingQueue::add_head(const Head& h) {
@@ -43,10 +38,6 @@ void PendingQueue::insert(JobIndex job, QueueKey key) {
     add_head(Head{e, s});
   }
   set.insert(e);
-  if (active_pos_[s] == kNotActive) {
-    active_pos_[s] = static_cast<std::uint32_t>(active_shapes_.size());
-    active_shapes_.push_back(s);
-  }
   ++size_;
 }
 
@@ -61,14 +52,6 @@ void PendingQueue::erase(JobIndex job) {
   if (was_head) {
     remove_head(e);
     if (!set.empty()) add_head(Head{*set.begin(), s});
-  }
-  if (set.empty()) {
-    const std::uint32_t pos = active_pos_[s];
-    const std::uint32_t last = active_shapes_.back();
-    active_shapes_[pos] = last;
-    active_pos_[last] = pos;
-    active_shapes_.pop_back();
-    active_pos_[s] = kNotActive;
   }
   --size_;
 }
@@ -134,8 +117,8 @@ void PendingQueue::visit_resuming(const std::function<Step(JobIndex)>& visitor,
 std::vector<JobIndex> PendingQueue::ordered() const {
   std::vector<Entry> all;
   all.reserve(size_);
-  for (std::uint32_t s : active_shapes_)
-    all.insert(all.end(), shapes_[s].begin(), shapes_[s].end());
+  for (const Head& h : heads_)  // one per shape with pending jobs
+    all.insert(all.end(), shapes_[h.shape].begin(), shapes_[h.shape].end());
   std::sort(all.begin(), all.end());
   std::vector<JobIndex> out;
   out.reserve(all.size());

@@ -81,7 +81,7 @@ class PendingQueue {
     JobIndex job;
     bool operator<(const Entry& o) const { return key < o.key || (key == o.key && job < o.job); }
   };
-  // A shape's first job, kept for every active shape in queue order (heads_).
+  // A shape's first job, kept for every shape with pending jobs, in queue order (heads_).
   struct Head {
     Entry entry;
     std::uint32_t shape;
@@ -96,10 +96,8 @@ class PendingQueue {
   std::vector<QueueKey> key_;
   std::vector<bool> in_queue_;
   std::vector<std::set<Entry>> shapes_;
-  std::vector<std::uint32_t> active_shapes_;  // shapes with at least one job (unordered)
-  std::vector<std::uint32_t> active_pos_;     // position in active_shapes_, or npos
-  std::vector<std::uint64_t> no_fit_epoch_;   // per shape: fit memo (kNoEpoch: none)
-  std::vector<Head> heads_;                   // active shapes' first jobs, sorted
+  std::vector<std::uint64_t> no_fit_epoch_;  // per shape: fit memo (kNoEpoch: none)
+  std::vector<Head> heads_;  // the first job of each shape with pending jobs, sorted
   std::size_t size_ = 0;
 };
 
