@@ -117,6 +117,7 @@ class Slurm final : public sim::Policy {
   void schedule(sim::SchedulingContext& ctx) override {
     const bool first = !resolved_;
     if (!resolved_) resolve(ctx);
+    map_.sync(ctx);  // every call: the passes run at ticks, the changes come at any call
     // Jobs that joined the queue get their priority at the next pass (sync_queue), which may be
     // a later call than this one: the engine lists arrivals only until this call returns.
     fresh_.insert(fresh_.end(), ctx.arrivals().begin(), ctx.arrivals().end());
@@ -524,9 +525,11 @@ class Slurm final : public sim::Policy {
     return f == 1;
   }
 
+  // Starts job j on p, whose resources were taken from the kept free map (map_).
   void start(sim::SchedulingContext& ctx, sim::JobIndex j, sim::Placement p) {
     if (queued_[j]) dequeue(j);
     book_.started(ctx, j, p);
+    map_.took(j, p);
     ctx.start(j, std::move(p));
   }
 
@@ -630,7 +633,7 @@ class Slurm final : public sim::Policy {
 
   void main_pass(sim::SchedulingContext& ctx, bool full) {
     sync_queue(ctx);
-    FreeMap m(ctx.cluster());
+    FreeMap& m = map_.get(ctx);
     std::vector<bool> blocked(cfg_.partitions.size(), false);
     std::vector<std::uint32_t> per_part(cfg_.partitions.size(), 0);
     std::uint32_t tested = 0;
@@ -1046,7 +1049,7 @@ class Slurm final : public sim::Policy {
     const std::int64_t resolution = cfg_.bf_resolution.ms();
     const std::int64_t window_end = (now + cfg_.bf_window.ms()) / resolution * resolution;
     const std::size_t words = (c.node_count() + 63) / 64;
-    FreeMap m(c);
+    FreeMap& m = map_.get(ctx);
     std::vector<NodePlan>& plan = plan_;
     update_plan(ctx, m);
     if (cfg_.check_summaries) check_plan(ctx);
@@ -1594,6 +1597,7 @@ class Slurm final : public sim::Policy {
   std::vector<bool> tracked_;                          // in node_jobs_
   std::vector<sim::JobIndex> run_changed_;  // jobs started or stopped since the plan was made
   std::size_t run_changes_read_ = 0;        // of this call's ctx.run_changes(), by update_plan
+  prod::KeptFreeMap map_{"slurm"};          // the free resources, kept from pass to pass
   std::vector<std::uint32_t> started_on_;   // nodes of the jobs the last backfill pass started
   std::priority_queue<std::pair<std::int64_t, sim::JobIndex>,
                       std::vector<std::pair<std::int64_t, sim::JobIndex>>, std::greater<>>

@@ -373,6 +373,48 @@ void FreeMap::apply(const sim::Demand& d, const sim::Placement& p) {
   }
 }
 
+void KeptFreeMap::sync(const sim::SchedulingContext& ctx) {
+  if (!map_) return;
+  if (ctx.cluster().service_epoch() != service_epoch_) {
+    map_.reset();
+    in_map_.clear();
+    return;
+  }
+  for (const sim::RunChange& c : ctx.run_changes()) {
+    give_back(ctx, c.job);
+    if (ctx.runtime(c.job).status == sim::JobStatus::kRunning) {
+      const sim::Placement& p = ctx.placement(c.job);
+      map_->apply(ctx.demand(c.job), p);
+      in_map_.emplace(c.job, p);
+    }
+  }
+  unchecked_ = true;
+}
+
+FreeMap& KeptFreeMap::get(const sim::SchedulingContext& ctx) {
+  if (!map_) {
+    map_.emplace(ctx.cluster());
+    service_epoch_ = ctx.cluster().service_epoch();
+    in_map_.clear();
+    for (sim::JobIndex j : ctx.running()) in_map_.emplace(j, ctx.placement(j));
+  }
+#ifndef NDEBUG
+  if (unchecked_ && !(*map_ == FreeMap(ctx.cluster())))
+    throw std::logic_error(std::string(policy_) +
+                           ": the free map kept between passes differs from the cluster");
+#endif
+  unchecked_ = false;
+  return *map_;
+}
+
+void KeptFreeMap::give_back(const sim::SchedulingContext& ctx, sim::JobIndex j) {
+  if (!map_) return;
+  if (auto it = in_map_.find(j); it != in_map_.end()) {
+    map_->give_back(ctx.demand(j), it->second);
+    in_map_.erase(it);
+  }
+}
+
 std::uint32_t FreeMap::idle_gpus(std::uint32_t n) const {
   return idle_[n];
 }
