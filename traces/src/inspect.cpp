@@ -137,7 +137,6 @@ TraceStats inspect_workload(const sim::Workload& w, const sim::ClusterSpec* clus
   submits.reserve(w.jobs.size());
   std::vector<std::uint64_t> user_counts(w.users.size()), queue_counts(w.queues.size());
   std::vector<std::pair<std::int64_t, std::int64_t>> observed, offered;
-  std::uint64_t failed = 0, killed = 0, timeout = 0;
   double last_end = -std::numeric_limits<double>::infinity();
   for (const auto& j : w.jobs) {
     const double gpus = j.gpus();
@@ -173,9 +172,6 @@ TraceStats inspect_workload(const sim::Workload& w, const sim::ClusterSpec* clus
     if (j.observed.status) {
       ++s.with_status;
       ++s.status_counts[std::string(sim::to_string(*j.observed.status))];
-      failed += *j.observed.status == sim::JobStatus::kFailed ? 1U : 0U;
-      killed += *j.observed.status == sim::JobStatus::kKilled ? 1U : 0U;
-      timeout += *j.observed.status == sim::JobStatus::kTimeout ? 1U : 0U;
     }
     if (j.observed.start) waits.push_back((*j.observed.start - j.submit).seconds());
     if (j.observed.end) last_end = std::max(last_end, j.observed.end->seconds());
@@ -205,9 +201,14 @@ TraceStats inspect_workload(const sim::Workload& w, const sim::ClusterSpec* clus
   s.top_users = top(user_counts, w.users, s.users);
   s.top_queues = top(queue_counts, w.queues, s.queues);
   if (s.with_status > 0) {
-    s.failed_share = static_cast<double>(failed) / static_cast<double>(s.with_status);
-    s.killed_share = static_cast<double>(killed) / static_cast<double>(s.with_status);
-    s.timeout_share = static_cast<double>(timeout) / static_cast<double>(s.with_status);
+    auto share = [&](sim::JobStatus st) {
+      const auto it = s.status_counts.find(std::string(sim::to_string(st)));
+      const std::uint64_t n = it == s.status_counts.end() ? 0 : it->second;
+      return static_cast<double>(n) / static_cast<double>(s.with_status);
+    };
+    s.failed_share = share(sim::JobStatus::kFailed);
+    s.killed_share = share(sim::JobStatus::kKilled);
+    s.timeout_share = share(sim::JobStatus::kTimeout);
   }
   if (cluster_spec) {
     ClusterCheck c;
