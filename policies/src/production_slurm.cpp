@@ -42,6 +42,7 @@
 // backfill docs.
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -700,12 +701,14 @@ class Slurm final : public sim::Policy {
   // (`order`; a node where one fits now is listed at the `now` of the pass that last looked at
   // it, so every entry at or before now means "fits now"). Made again after every start (they
   // read the whole partition's release order): the partition's release events on nodes of the
-  // GPU type, in time order, each with the tasks its node holds from then on (`steps`); the
-  // tasks that fit on all of them along the steps (`bound`: from `bound_at[i]` on, `bound[i]`).
-  // A node's count is capped at 2^32 (above any task count).
+  // GPU type, in time order, each with the tasks its node gains then (`steps`: the node holds
+  // its tasks that fit now plus the gains of its steps so far; releases only add, so a gain is
+  // never negative and a count along the steps only grows); the tasks that fit on all of them
+  // along the steps (`bound`: from `bound_at[i]` on, `bound[i]`). A node's count is capped at
+  // 2^32 (above any task count).
   struct Step {
     std::int64_t t;
-    std::int64_t tasks;
+    std::int64_t gain;
     std::uint32_t node;
     friend bool operator==(const Step&, const Step&) = default;
   };
@@ -1084,7 +1087,7 @@ class Slurm final : public sim::Policy {
       return events;
     };
     node_tasks_.resize(c.node_count());
-    gang_tasks_.assign(c.node_count(), 0);
+    node_next_.resize(c.node_count());
     node_mark_.resize(c.node_count(), 0);
     constexpr int kNow = 1, kOrder = 2, kSteps = 3, kBound = 4;
     constexpr std::int64_t kCap = std::int64_t{1} << 32;
@@ -1152,20 +1155,30 @@ class Slurm final : public sim::Policy {
       }
     };
     auto make_steps = [&](ShapeFits& f, std::uint32_t p, const sim::Demand& d, const Amount& per) {
+      // A node's events come in the order of its releases, one for each: `node_next_` follows
+      // them.
+      for (std::uint32_t n : part_nodes_[p]) {
+        node_tasks_[n] = std::min(kCap, fit_count(plan[n].base, per));
+        node_next_[n] = 0;
+      }
       for (const auto& [t, n] : events_of(p)) {
-        if (m.type_ok(n, d))
-          f.steps.push_back({t, std::min(kCap, fit_count(idle_at(plan[n], t), per)), n});
+        if (!m.type_ok(n, d)) continue;
+        const NodePlan& np = plan[n];
+        const Event& e = np.releases[node_next_[n]++];
+        assert(e.t == t);
+        const std::int64_t k = std::min(kCap, fit_count(np.base + e.a, per));
+        assert(k >= node_tasks_[n]);
+        f.steps.push_back({t, k - node_tasks_[n], n});
+        node_tasks_[n] = k;
       }
     };
     auto make_bound = [&](ShapeFits& f, std::uint32_t p, const sim::Demand& d, const Amount& per) {
       std::int64_t bound = 0;
       for (std::uint32_t n : part_nodes_[p]) {
-        node_tasks_[n] = m.type_ok(n, d) ? std::min(kCap, fit_count(plan[n].base, per)) : 0;
-        bound += node_tasks_[n];
+        if (m.type_ok(n, d)) bound += std::min(kCap, fit_count(plan[n].base, per));
       }
-      for (const auto& [t, k, n] : f.steps) {
-        bound += k - node_tasks_[n];
-        node_tasks_[n] = k;
+      for (const auto& [t, gain, n] : f.steps) {
+        bound += gain;
         if (!f.bound_at.empty() && f.bound_at.back() == t) {
           f.bound.back() = bound;
         } else {
@@ -1315,41 +1328,30 @@ class Slurm final : public sim::Policy {
           if (it != f.bound.end()) e = f.bound_at[static_cast<std::size_t>(it - f.bound.begin())];
         }
       } else {
-        // Only nodes where a task fits now hold one now; a node's count changes only at its own
-        // steps. gang_tasks_ is zero between calls (the nodes made non-zero are reset).
+        // The tasks that fit on avail's nodes now, then along the steps: only nodes where a
+        // task fits now hold one now, and a node gains only at its own steps. Counted without
+        // branching on membership (a mask), which is as unpredictable as the nodes reserved.
+        auto in = [&](std::uint32_t n) { return -static_cast<std::int64_t>(has(avail, n)); };
         std::int64_t count = 0;
-        gang_touched_.clear();
-        for (std::size_t i = 0; i < f.now_nodes.size(); ++i) {
-          const std::uint32_t n = f.now_nodes[i];
-          if (!has(avail, n)) continue;
-          gang_tasks_[n] = f.now_tasks[i];
-          gang_touched_.push_back(n);
-          count += gang_tasks_[n];
-        }
+        for (std::size_t i = 0; i < f.now_nodes.size(); ++i)
+          count += f.now_tasks[i] & in(f.now_nodes[i]);
         if (count >= d.tasks) {
           e = now;
         } else if (!now_only) {
-          const std::vector<Step>& steps = shape_fits(f, p, d, per, kSteps).steps;
-          for (std::size_t i = 0; i < steps.size(); ++i) {
-            const Step& st = steps[i];
+          // The count only grows, so the first step that reaches the job's tasks gives the
+          // time (the count at t, after every step at t, has reached them too).
+          for (const Step& st : shape_fits(f, p, d, per, kSteps).steps) {
             if (st.t > cutoff) {
               e = kNever;
               break;
             }
-            if (has(avail, st.node)) {
-              std::int64_t& held = gang_tasks_[st.node];
-              if (held == 0 && st.tasks != 0) gang_touched_.push_back(st.node);
-              count += st.tasks - held;
-              held = st.tasks;
-            }
-            // The count at t: after the last step at t, whichever node it is on.
-            if (count >= d.tasks && (i + 1 == steps.size() || steps[i + 1].t != st.t)) {
+            count += st.gain & in(st.node);
+            if (count >= d.tasks) {
               e = st.t;
               break;
             }
           }
         }
-        for (std::uint32_t n : gang_touched_) gang_tasks_[n] = 0;
       }
       if (!e || *e == now || *e == kNever) return e;
       // Batches: the first running job (by end) with a node in `avail` fixes the anchor, its
@@ -1613,11 +1615,10 @@ class Slurm final : public sim::Policy {
   std::map<ShapeKey, ShapeFits> shapes_;           // the will-run's per-shape summaries
   std::vector<std::uint64_t> node_mark_;           // sync's scratch: marked when == mark_stamp_
   std::uint64_t mark_stamp_ = 0;
-  std::uint64_t plan_version_ = 0;           // passes and starts so far (backfill_pass)
-  std::vector<std::uint32_t> changed_;       // sync's scratch
-  std::vector<std::int64_t> node_tasks_;     // backfill_pass's scratch: task counts per node
-  std::vector<std::int64_t> gang_tasks_;     // backfill_pass's scratch: a gang's task counts
-  std::vector<std::uint32_t> gang_touched_;  // the nodes it made non-zero
+  std::uint64_t plan_version_ = 0;        // passes and starts so far (backfill_pass)
+  std::vector<std::uint32_t> changed_;    // sync's scratch
+  std::vector<std::int64_t> node_tasks_;  // backfill_pass's scratch: task counts per node
+  std::vector<std::uint32_t> node_next_;  // make_steps' scratch: a node's next release
   std::vector<std::vector<std::pair<std::int64_t, std::uint32_t>>> part_events_;  // per pass
   std::vector<Slice> space_;                  // backfill_pass's map (reused)
   std::vector<std::uint64_t> window_suffix_;  // and its window ANDs
