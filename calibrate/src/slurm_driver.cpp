@@ -15,6 +15,7 @@
 #include "orrery/calibrate/process.hpp"
 #include "orrery/scenario/scenario.hpp"
 #include "orrery/sim/problems.hpp"
+#include "orrery/traces/slurm_state.hpp"
 
 namespace orrery::calibrate {
 
@@ -348,12 +349,7 @@ sim::Workload observed_workload(const SlicePlan& plan, const LiveRun& run,
     j.walltime = sim::SimTime::from_seconds(60.0 * p.time_limit_min);
     if (o.start_ms) j.observed.start = std::max(j.submit, rel(*o.start_ms));
     if (o.end_ms && j.observed.start) j.observed.end = std::max(*j.observed.start, rel(*o.end_ms));
-    if (is_final_state(o.state)) {
-      j.observed.status = o.state == "COMPLETED"   ? sim::JobStatus::kCompleted
-                          : o.state == "CANCELLED" ? sim::JobStatus::kKilled
-                          : o.state == "TIMEOUT"   ? sim::JobStatus::kTimeout
-                                                   : sim::JobStatus::kFailed;
-    }
+    if (is_final_state(o.state)) j.observed.status = traces::parse_slurm_state(o.state)->status;
     j.observed.placement = o.nodes;
     w.jobs.push_back(std::move(j));
   }

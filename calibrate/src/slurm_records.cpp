@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "orrery/sim/problems.hpp"
+#include "orrery/traces/slurm_state.hpp"
 
 namespace orrery::calibrate {
 
@@ -315,11 +316,9 @@ std::vector<SqueueRecord> parse_squeue_json(std::string_view text) {
 }
 
 bool is_final_state(std::string_view s) {
-  for (const char* f : {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED",
-                        "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "REVOKED"}) {
-    if (s == f) return true;
-  }
-  return false;
+  const std::optional<traces::SlurmState> st = traces::parse_slurm_state(s);
+  return st &&
+         (st->phase == traces::SlurmPhase::kFinished || st->phase == traces::SlurmPhase::kRevoked);
 }
 
 ScriptStamps parse_script_stamps(std::string_view text) {

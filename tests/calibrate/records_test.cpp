@@ -55,6 +55,14 @@ TEST(SlurmRecords, SqueueJsonFromARealCluster) {
   EXPECT_THROW(parse_squeue_json("{"), sim::InputError);
 }
 
+TEST(SlurmRecords, FinalStatesAreTheImportersOnes) {
+  for (const char* s : {"COMPLETED", "FAILED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "CANCELLED",
+                        "CANCELLED by 0", "REVOKED"})
+    EXPECT_TRUE(is_final_state(s)) << s;
+  for (const char* s : {"PENDING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "", "DONE"})
+    EXPECT_FALSE(is_final_state(s)) << s;
+}
+
 TEST(SlurmRecords, JobcompAgreesWithSqueue) {
   const auto sq = parse_squeue_json(data("squeue.json"));
   const auto jc = parse_jobcomp(data("jobcomp.log"));

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "orrery/sim/problems.hpp"
+#include "orrery/traces/slurm_state.hpp"
 #include "orrery/traces/trace_format.hpp"
 #include "test_support.hpp"
 
@@ -74,6 +75,30 @@ std::string replace_once(std::string s, const std::string& from, const std::stri
 }
 
 // ---- sacct --json ------------------------------------------------------------------------
+
+TEST(SlurmState, OneTableForEveryReaderOfSlurmStates) {
+  using traces::parse_slurm_state;
+  using traces::SlurmPhase;
+  auto is = [](std::string_view text, SlurmPhase phase, sim::JobStatus status) {
+    const auto st = parse_slurm_state(text);
+    return st && st->phase == phase && st->status == status;
+  };
+  // The final states, in the forms sacct, squeue and jobcomp write them.
+  EXPECT_TRUE(is("COMPLETED", SlurmPhase::kFinished, sim::JobStatus::kCompleted));
+  EXPECT_TRUE(is("CANCELLED by 1000", SlurmPhase::kFinished, sim::JobStatus::kKilled));
+  EXPECT_TRUE(is("CANCELLED+", SlurmPhase::kFinished, sim::JobStatus::kKilled));
+  EXPECT_TRUE(is(" timeout ", SlurmPhase::kFinished, sim::JobStatus::kTimeout));
+  for (const char* failed :
+       {"FAILED", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "PREEMPTED"})
+    EXPECT_TRUE(is(failed, SlurmPhase::kFinished, sim::JobStatus::kFailed)) << failed;
+  // Not ended: a later record says how it ends.
+  EXPECT_TRUE(is("PENDING", SlurmPhase::kPending, sim::JobStatus::kPending));
+  EXPECT_TRUE(is("SUSPENDED", SlurmPhase::kRunning, sim::JobStatus::kRunning));
+  EXPECT_TRUE(is("REQUEUED", SlurmPhase::kRequeued, sim::JobStatus::kPreempted));
+  EXPECT_TRUE(is("REVOKED", SlurmPhase::kRevoked, sim::JobStatus::kKilled));
+  for (const char* bad : {"", "DONE", "COMPLETE", "by 1000"})
+    EXPECT_FALSE(parse_slurm_state(bad).has_value()) << bad;
+}
 
 TEST(SlurmSacctJson, SpotChecksTheSavedExport) {
   const Imported t = import_trace(data("slurm_sacct.json"), "slurm-sacct-json", {});

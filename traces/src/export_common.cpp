@@ -65,12 +65,6 @@ std::optional<std::int64_t> date_time_prefix(std::string_view s) {
          *h * 3600 + *mi * 60 + *se;
 }
 
-std::string upper(std::string_view s) {
-  std::string u(s);
-  for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return u;
-}
-
 }  // namespace
 
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
@@ -171,33 +165,6 @@ std::int64_t week_origin(std::int64_t t) {
   // 1970-01-01 was a Thursday: Monday-based weekday index 3.
   const std::int64_t weekday = ((day + 3) % 7 + 7) % 7;
   return (day - weekday) * 86400;
-}
-
-std::optional<SlurmState> parse_slurm_state(std::string_view text) {
-  std::string_view s = text;
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  if (const auto sp = s.find(' '); sp != std::string_view::npos) s = s.substr(0, sp);
-  while (!s.empty() && s.back() == '+') s.remove_suffix(1);
-  const std::string u = upper(s);
-  using sim::JobStatus;
-  auto finished = [](JobStatus st) { return SlurmState{SlurmPhase::kFinished, st}; };
-  if (u == "COMPLETED") return finished(JobStatus::kCompleted);
-  if (u == "CANCELLED") return finished(JobStatus::kKilled);
-  // TIMEOUT: slurmctld killed the job past its time limit (the simulator's own kill by
-  // SimulationOptions::time_limits gives the same status).
-  if (u == "TIMEOUT") return finished(JobStatus::kTimeout);
-  if (u == "FAILED" || u == "NODE_FAIL" || u == "PREEMPTED" || u == "BOOT_FAIL" ||
-      u == "DEADLINE" || u == "OUT_OF_MEMORY" || u == "SPECIAL_EXIT")
-    return finished(JobStatus::kFailed);
-  if (u == "PENDING" || u == "REQUEUE_HOLD" || u == "REQUEUE_FED" || u == "RESV_DEL_HOLD")
-    return SlurmState{SlurmPhase::kPending, JobStatus::kPending};
-  if (u == "RUNNING" || u == "SUSPENDED" || u == "COMPLETING" || u == "CONFIGURING" ||
-      u == "RESIZING" || u == "SIGNALING" || u == "STAGE_OUT" || u == "STOPPED" ||
-      u == "POWER_UP_NODE" || u == "UPDATE_DB")
-    return SlurmState{SlurmPhase::kRunning, JobStatus::kRunning};
-  if (u == "REQUEUED") return SlurmState{SlurmPhase::kRequeued, JobStatus::kPreempted};
-  if (u == "REVOKED") return SlurmState{SlurmPhase::kRevoked, JobStatus::kKilled};
-  return std::nullopt;
 }
 
 std::optional<std::uint64_t> parse_slurm_memory_mib(std::string_view text) {

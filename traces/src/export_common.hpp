@@ -15,6 +15,7 @@
 #include "json_stream.hpp"
 #include "orrery/sim/job.hpp"
 #include "orrery/sim/problems.hpp"
+#include "orrery/traces/slurm_state.hpp"
 #include "orrery/traces/trace_format.hpp"
 
 namespace orrery::traces::exports {
@@ -39,20 +40,7 @@ std::int64_t week_origin(std::int64_t t_seconds);
 
 // ---- Slurm -----------------------------------------------------------------------------------
 
-enum class SlurmPhase : std::uint8_t {
-  kPending,   // never started yet
-  kRunning,   // started, not ended (running, suspended, completing, ...)
-  kFinished,  // ended: `status` says how
-  kRequeued,  // an attempt that was requeued (a later record has the final state)
-  kRevoked,   // federation: ran on another cluster
-};
-struct SlurmState {
-  SlurmPhase phase = SlurmPhase::kPending;
-  sim::JobStatus status = sim::JobStatus::kPending;
-};
-// "COMPLETED", "CANCELLED by 1000", "FAILED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", ...
-// (case-insensitive). nullopt for an unknown state.
-std::optional<SlurmState> parse_slurm_state(std::string_view text);
+// Job states: parse_slurm_state (orrery/traces/slurm_state.hpp).
 
 // The parts of a TRES list Orrery uses ("cpu=8,mem=64G,node=1,gres/gpu=2,gres/gpu:a100=2").
 struct Tres {

@@ -418,20 +418,14 @@ const char* gang_shape(std::uint64_t gpus, std::uint64_t nodes, double cpus, Gan
 
 std::optional<sim::JobStatus> slurm_state(std::string_view s, bool& ignore) {
   ignore = false;
-  s = trim(s);
-  if (s == "COMPLETED") return sim::JobStatus::kCompleted;
-  // sacct writes "CANCELLED by <uid>"
-  if (s == "CANCELLED" || s.rfind("CANCELLED ", 0) == 0) return sim::JobStatus::kKilled;
-  if (s == "TIMEOUT") return sim::JobStatus::kTimeout;  // killed past its time limit
-  if (s == "FAILED" || s == "NODE_FAIL" || s == "OUT_OF_MEMORY" || s == "BOOT_FAIL" ||
-      s == "DEADLINE" || s == "PREEMPTED") {
-    return sim::JobStatus::kFailed;
-  }
-  if (s == "SUSPENDED") {
+  const std::optional<SlurmState> st = parse_slurm_state(s);
+  if (!st) return std::nullopt;
+  if (st->phase == SlurmPhase::kFinished) return st->status;
+  if (trim(s) == "SUSPENDED") {
     ignore = true;
     return sim::JobStatus::kFailed;
   }
-  return std::nullopt;
+  return std::nullopt;  // a job log lists ended jobs: RUNNING, PENDING, ... are errors
 }
 
 void count(std::map<std::string, std::uint64_t>& reasons, std::string_view reason) {

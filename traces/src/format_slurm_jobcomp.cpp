@@ -138,7 +138,7 @@ Imported read_slurm_jobcomp(const std::string& path, const ImportOptions&) {
     auto job_id = count_of(kJobId);
     if (v[kJobId] && v[kJobId]->empty()) f.problem("JobId", "must not be empty");
     exports::SlurmRecord r;
-    if (auto st = exports::parse_slurm_state(text(kJobState))) {
+    if (auto st = parse_slurm_state(text(kJobState))) {
       r.state = *st;
     } else if (v[kJobState]) {
       f.problem("JobState", quote_text(text(kJobState)) + " is not a Slurm job state");

@@ -166,7 +166,7 @@ Imported read_slurm_sacct(const std::string& path, const ImportOptions&) {
     const std::size_t before = problems.size();
     exports::SlurmRecord r;
     r.id = std::string(id);
-    auto st = exports::parse_slurm_state(get(kState));
+    auto st = parse_slurm_state(get(kState));
     if (!st) {
       f.problem(name_of(kState), quote_text(get(kState)) + " is not a Slurm job state");
     } else {

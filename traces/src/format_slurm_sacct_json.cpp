@@ -70,7 +70,7 @@ void read_job(JsonFields& f, const json& job, const std::string& p, sim::Workloa
   if (!JsonFields::member(job, "job_id")) f.problem(p + ".job_id", "is required");
   if (job_id && *job_id < 0) f.problem(p + ".job_id", "must be >= 0");
   const std::string state = state_text(f, job, p);
-  auto st = exports::parse_slurm_state(state);
+  auto st = parse_slurm_state(state);
   if (state.empty()) {
     f.problem(p + ".state.current", "is required");
   } else if (!st) {

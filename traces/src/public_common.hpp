@@ -19,6 +19,7 @@
 #include "orrery/sim/problems.hpp"
 #include "orrery/traces/csv.hpp"
 #include "orrery/traces/line_reader.hpp"
+#include "orrery/traces/slurm_state.hpp"
 #include "orrery/traces/trace_format.hpp"
 
 namespace orrery::traces::pub {
