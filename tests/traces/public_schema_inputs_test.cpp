@@ -218,6 +218,32 @@ TEST(Helios, ClusterLogFromTheReadmeSchema) {
   EXPECT_EQ(e.cpu_milli, 2000U);
 }
 
+// A job log lists ended jobs: a state of a job still running or pending, or no Slurm state at
+// all, is an error naming the file, line and column; lower case and sacct's forms are read.
+TEST(Helios, StatesOfJobsNotEndedAreErrors) {
+  TempDir tmp;
+  const std::string head =
+      "job_id,user,vc,gpu_num,cpu_num,node_num,state,submit_time,start_time,end_time,duration,"
+      "queue\n";
+  auto row = [](int id, const std::string& state) {
+    return std::to_string(id) + ",u,vc,1,1,1," + state +
+           ",2020-06-09 18:41:01,2020-06-09 18:41:01,2020-06-09 18:51:01,600,0\n";
+  };
+  write_text(tmp / "ok.csv", head + row(1, "completed") + row(2, "CANCELLED by 1000"));
+  const auto t = traces::import_trace((tmp / "ok.csv").string(), "helios", {});
+  ASSERT_EQ(t.workload.jobs.size(), 2U);
+  EXPECT_EQ(t.workload.jobs[0].observed.status, JobStatus::kCompleted);
+  EXPECT_EQ(t.workload.jobs[1].observed.status, JobStatus::kKilled);
+  write_text(tmp / "bad.csv", head + row(1, "COMPLETED") + row(2, "RUNNING") + row(3, "DONE"));
+  const std::string msg =
+      input_error([&] { traces::import_trace((tmp / "bad.csv").string(), "helios", {}); });
+  EXPECT_NE(msg.find("bad.csv:3: column 'state': \"RUNNING\" is not a job state"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("bad.csv:4: column 'state': \"DONE\" is not a job state"), std::string::npos)
+      << msg;
+}
+
 // --- Acme
 // ------------------------------------------------------------------------------------------
 
